@@ -1,0 +1,2 @@
+# The public, unauthenticated share page (GET /b/{token}) is routed here.
+urlpatterns: list = []

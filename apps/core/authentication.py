@@ -1,0 +1,166 @@
+"""DRF authentication with Cognito access tokens, verified here with PyJWT.
+
+RS256 only; signature against the pool's JWKS (cached per process; an unknown `kid` refreshes it
+once, at most every JWKS_MIN_REFRESH_INTERVAL_S); `iss`, `exp`, `token_use == "access"` and
+`client_id` checked. The same code verifies the emulator's tokens in local mode and tests.
+"""
+
+import json
+import logging
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from django.conf import settings
+from rest_framework import authentication, exceptions
+
+from apps.core.identity import pool_config
+
+logger = logging.getLogger("kefir.auth")
+ALGORITHMS = ["RS256"]
+
+
+class JwksCache:
+    """A pool's signing keys by `kid`, fetched over HTTPS and cached for the process."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._url: str | None = None
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def key(self, url: str, kid: str) -> jwt.PyJWK | None:
+        with self._lock:
+            now = time.monotonic()
+            stale = url != self._url or now - self._fetched_at > settings.JWKS_CACHE_TTL_S
+            if stale or (kid not in self._keys and now - self._fetched_at >= settings.JWKS_MIN_REFRESH_INTERVAL_S):
+                self._refresh(url, now)
+            return self._keys.get(kid)
+
+    def _refresh(self, url: str, now: float) -> None:
+        request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310 (https/emulator URL from settings)
+                document = json.load(response)
+        except (OSError, ValueError) as exc:
+            logger.warning("could not fetch the JWKS: %s", type(exc).__name__)
+            if url != self._url:
+                self._keys = {}
+            return
+        keys = {}
+        for data in document.get("keys", []):
+            try:
+                if data.get("kty") == "RSA" and data.get("kid"):
+                    keys[data["kid"]] = jwt.PyJWK(data, algorithm="RS256")
+            except jwt.PyJWTError:
+                continue
+        self._keys, self._url, self._fetched_at = keys, url, now
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys, self._url, self._fetched_at = {}, None, 0.0
+
+
+jwks_cache = JwksCache()
+
+
+class InvalidToken(Exception):
+    """The token is not a valid access token of our pool and app client."""
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    """The claims of a valid access token of our pool and app client; InvalidToken otherwise."""
+    config = pool_config()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("malformed") from exc
+    if header.get("alg") not in ALGORITHMS:
+        raise InvalidToken("algorithm")
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        raise InvalidToken("kid")
+    key = jwks_cache.key(config.jwks_url, kid)
+    if key is None:
+        raise InvalidToken("unknown kid")
+    try:
+        claims = jwt.decode(
+            token,
+            key=key.key,
+            algorithms=ALGORITHMS,
+            issuer=config.issuer,
+            leeway=settings.JWT_LEEWAY_S,
+            options={"require": ["exp", "iat", "iss", "sub", "token_use", "client_id"], "verify_aud": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(type(exc).__name__) from exc
+    if claims.get("token_use") != "access":
+        raise InvalidToken("token_use")
+    if claims.get("client_id") != config.app_client_id:
+        raise InvalidToken("client_id")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise InvalidToken("sub")
+    return claims
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """The caller, as the verified token says: `id` is the Cognito `sub`."""
+
+    id: str
+    groups: tuple[str, ...] = ()
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+
+    @property
+    def pk(self) -> str:
+        return self.id
+
+    @property
+    def username(self) -> str:
+        return self.id
+
+    @property
+    def is_staff(self) -> bool:
+        return bool({"staff", "admin"} & set(self.groups))
+
+    @property
+    def is_superuser(self) -> bool:
+        return "admin" in self.groups
+
+
+class CognitoAccessTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request) -> tuple[TokenUser, str] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+            raise exceptions.AuthenticationFailed("Use the Authorization header 'Bearer <access token>'.")
+        try:
+            claims = verify_access_token(token.strip())
+        except InvalidToken as exc:
+            raise exceptions.AuthenticationFailed("The access token is invalid or expired.") from exc
+        groups = tuple(g for g in claims.get("cognito:groups", []) if isinstance(g, str))
+        return TokenUser(id=claims["sub"], groups=groups, claims=claims), token
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+def user_id_of(user: Any) -> str:
+    """The Cognito `sub` of an authenticated caller (token user, or a session user mirrored by sub)."""
+    if isinstance(user, TokenUser):
+        return user.id
+    user_id = getattr(user, "username", None)
+    if not getattr(user, "is_authenticated", False) or not user_id:
+        raise exceptions.NotAuthenticated()
+    return user_id

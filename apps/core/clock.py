@@ -1,0 +1,47 @@
+"""The one source of "now". Tests replace it with `clock.frozen(...)`; code asks `clock.now()`."""
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+UTC = dt.UTC
+_source: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)  # noqa: E731
+
+
+def now() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return _source()
+
+
+@contextlib.contextmanager
+def frozen(at: dt.datetime) -> Iterator[Callable[[dt.timedelta], None]]:
+    """Freeze now() at `at`; yields a function that moves the frozen clock forward."""
+    global _source
+    previous = _source
+    current = [at.astimezone(UTC)]
+    _source = lambda: current[0]  # noqa: E731
+
+    def advance(delta: dt.timedelta) -> None:
+        current[0] = current[0] + delta
+
+    try:
+        yield advance
+    finally:
+        _source = previous
+
+
+def isoformat(value: dt.datetime) -> str:
+    """A datetime as API.md returns it: UTC with `Z`, millisecond precision."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse(value: str) -> dt.datetime:
+    """An ISO 8601 string with an offset (or Z) as an aware UTC datetime; ValueError otherwise."""
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("a time needs an offset, e.g. 2026-01-31T08:00:00Z")
+    return parsed.astimezone(UTC)
+
+
+def epoch_seconds(value: dt.datetime) -> int:
+    return int(value.timestamp())

@@ -1,0 +1,51 @@
+"""JSON log lines, scrubbed of bearer tokens, JWTs and email addresses whatever the message."""
+
+import datetime as dt
+import json
+import logging
+import re
+
+_JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+_BEARER = re.compile(r"(?i)bearer\s+\S+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+def scrub(text: str) -> str:
+    """`text` with tokens and email addresses replaced by placeholders."""
+    text = _BEARER.sub("Bearer [redacted]", text)
+    text = _JWT.sub("[jwt]", text)
+    return _EMAIL.sub("[email]", text)
+
+
+class ScrubSecretsFilter(logging.Filter):
+    """Runs on every record: the message and its arguments never carry a token or an address."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = scrub(message), None
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        for name, value in list(vars(record).items()):
+            if name not in _RESERVED and isinstance(value, str):
+                setattr(record, name, scrub(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name, value in vars(record).items():
+            if name not in _RESERVED and not name.startswith("_"):
+                entry[name] = value
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)

@@ -1,0 +1,61 @@
+"""The single table: one PynamoDB base class for every item type (storage only, no behaviour).
+
+Item types are subclasses with a discriminator (PynamoDB polymorphism), so one Query can return a
+batch and its events as their own classes. Keys and the GSI are declared here once.
+"""
+
+from django.conf import settings
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class TableMeta:
+    table_name = settings.DYNAMODB_TABLE_NAME
+    region = settings.AWS_REGION
+    host = settings.AWS_ENDPOINT_URL or None
+    connect_timeout_seconds = settings.DYNAMODB_CONNECT_TIMEOUT_S
+    read_timeout_seconds = settings.DYNAMODB_READ_TIMEOUT_S
+    max_retry_attempts = settings.DYNAMODB_MAX_RETRIES
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class GSI1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    class Meta(TableMeta):
+        pass
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    item_type = DiscriminatorAttribute(attr_name="ItemType")
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    # Epoch seconds; DynamoDB's TTL deletes the item some time after it passes.
+    TTL = NumberAttribute(null=True)
+
+    gsi1 = GSI1()
+
+    @classmethod
+    def _get_connection(cls):
+        # Every item type shares one connection, so one botocore client and one connection pool.
+        table_connection = Model._get_connection.__func__(TableItem)
+        from apps.core.dynamodb import instrument  # the request counter; imported late (cycle)
+
+        instrument(table_connection.connection.client)
+        return table_connection
+
+
+class IdempotencyRecord(TableItem, discriminator="idempotency"):
+    fingerprint = UnicodeAttribute()
+    state = UnicodeAttribute()  # "in_progress" | "done"
+    status_code = NumberAttribute(null=True)
+    body = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()

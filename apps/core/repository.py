@@ -1,0 +1,83 @@
+"""Core access patterns: idempotency records."""
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DeleteError, PutError
+
+from apps.core.models import IdempotencyRecord
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    fingerprint: str
+    state: str
+    status_code: int | None
+    body: str | None
+
+
+def _key(user_id: str, key: str) -> tuple[str, str]:
+    return f"IDEMPOTENCY#{user_id}#{key}", "IDEMPOTENCY"
+
+
+def idempotency_claim(*, user_id: str, key: str, fingerprint: str, created_at: str, expires_at: int) -> bool:
+    """Record that a request with this key started; False if a record exists already."""
+    pk, sk = _key(user_id, key)
+    record = IdempotencyRecord(
+        pk, sk, fingerprint=fingerprint, state="in_progress", created_at=created_at, TTL=expires_at
+    )
+    try:
+        record.save(condition=IdempotencyRecord.PK.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def idempotency_get(*, user_id: str, key: str, now_epoch: int) -> StoredResponse | None:
+    """The live record of this key (an expired one TTL has not removed yet counts as gone)."""
+    pk, sk = _key(user_id, key)
+    try:
+        record = IdempotencyRecord.get(pk, sk, consistent_read=True)
+    except IdempotencyRecord.DoesNotExist:
+        return None
+    if record.TTL is not None and record.TTL <= now_epoch:
+        return None
+    return StoredResponse(record.fingerprint, record.state, record.status_code, record.body)
+
+
+def idempotency_complete(*, user_id: str, key: str, status_code: int, body: str) -> None:
+    """Store the first response so a retry with the same key gets it back."""
+    pk, sk = _key(user_id, key)
+    IdempotencyRecord(pk, sk).update(
+        actions=[
+            IdempotencyRecord.state.set("done"),
+            IdempotencyRecord.status_code.set(status_code),
+            IdempotencyRecord.body.set(body),
+        ]
+    )
+
+
+def idempotency_release(*, user_id: str, key: str) -> None:
+    """Forget a key whose request failed, so the client may retry it."""
+    pk, sk = _key(user_id, key)
+    try:
+        IdempotencyRecord(pk, sk).delete()
+    except DeleteError:
+        pass
+
+
+def idempotency_replace_expired(*, user_id: str, key: str, fingerprint: str, created_at: str,
+                                expires_at: int, now_epoch: int) -> bool:
+    """Take over a record whose TTL passed but which DynamoDB has not deleted yet."""
+    pk, sk = _key(user_id, key)
+    record = IdempotencyRecord(
+        pk, sk, fingerprint=fingerprint, state="in_progress", created_at=created_at, TTL=expires_at
+    )
+    try:
+        record.save(condition=IdempotencyRecord.TTL <= now_epoch)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

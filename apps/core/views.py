@@ -1,0 +1,59 @@
+"""Health, the API root, and the envelope for paths and errors outside DRF views."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found, server_error
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from apps.core.api import ApiView
+from apps.core.errors import NotFound, ServerError, json_error_response
+
+logger = logging.getLogger("kefir.errors")
+
+
+class HealthView(ApiView):
+    """Liveness: answers without touching anything remote."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        auth=[],
+        responses=inline_serializer("Health", {"status": serializers.CharField()}),
+        summary="Liveness check (no auth, checks nothing remote)",
+    )
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+class ApiRootView(ApiView):
+    """The browsable API's entry point: where the main lists are."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        links = {"schema": reverse("schema", request=request), "docs": reverse("swagger-ui", request=request)}
+        return Response(links)
+
+
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any unknown path under /api/: 404 in the envelope, in DEBUG too."""
+    return json_error_response(NotFound("No such endpoint."))
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_error_response(ServerError())
+    return server_error(request)

@@ -1,0 +1,38 @@
+"""AWS clients, built once per process (warm Lambda containers reuse their connections).
+
+Local mode points every client at the emulator through settings.AWS_ENDPOINT_URL.
+"""
+
+import functools
+from typing import Any
+
+import boto3
+import botocore.config
+from django.conf import settings
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """The one boto3 client of `service` for this process, with bounded timeouts and retries."""
+    config = botocore.config.Config(
+        connect_timeout=settings.AWS_CONNECT_TIMEOUT_S,
+        read_timeout=settings.AWS_READ_TIMEOUT_S,
+        retries={"total_max_attempts": settings.AWS_MAX_ATTEMPTS, "mode": "standard"},
+        signature_version="s3v4" if service == "s3" else None,
+        s3={"addressing_style": "path"} if service == "s3" and settings.AWS_ENDPOINT_URL else None,
+    )
+    region = settings.COGNITO_REGION if service == "cognito-idp" else settings.AWS_REGION
+    return _session().client(
+        service, region_name=region, endpoint_url=settings.AWS_ENDPOINT_URL or None, config=config
+    )
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that change endpoints or settings)."""
+    client.cache_clear()
+    _session.cache_clear()

@@ -1,0 +1,140 @@
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.core import tokens
+
+pytestmark = pytest.mark.urls("tests.core.urls")
+
+
+def call(api, token):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return api.get("/probe/whoami")
+
+
+def assert_rejected(response):
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_real_access_token_from_the_pool_is_accepted(api, user):
+    response = call(api, user.access_token)
+    assert response.status_code == 200
+    assert response.json() == {"id": user.id}
+
+
+def test_a_forged_token_signed_with_the_pool_key_and_right_claims_is_accepted(api, user):
+    # The control for the cases below: only the one property under test differs.
+    assert call(api, tokens.forge(tokens.claims(user.id))).status_code == 200
+
+
+def test_no_token_is_401(api):
+    assert_rejected(api.get("/probe/whoami"))
+
+
+def test_wrong_client_id_is_rejected(api, user):
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id, client_id="someone-elses-app"))))
+
+
+def test_an_id_token_is_rejected(api, user):
+    assert_rejected(call(api, user.id_token))
+
+
+def test_token_use_id_with_client_id_is_rejected(api, user):
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id, token_use="id"))))
+
+
+def test_an_expired_token_is_rejected(api, user):
+    past = int(time.time()) - 3600
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id, iat=past - 3600, exp=past))))
+
+
+def test_a_token_of_another_issuer_is_rejected(api, user):
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id, iss="https://evil.example.com/pool"))))
+
+
+def test_an_unknown_kid_is_rejected(api, user):
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id), kid="not-a-pool-key")))
+
+
+def test_alg_none_is_rejected(api, user):
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "kid": "dummy"}).encode()).rstrip(b"=")
+    body = base64.urlsafe_b64encode(json.dumps(tokens.claims(user.id)).encode()).rstrip(b"=")
+    assert_rejected(call(api, f"{header.decode()}.{body.decode()}."))
+
+
+def test_hs256_signed_with_the_public_key_is_rejected(api, user):
+    public_pem = tokens.emulator_private_key().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "kid": "dummy", "typ": "JWT"}
+    segments = [base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
+                for part in (header, tokens.claims(user.id))]
+    signing_input = b".".join(segments)
+    import hashlib
+    import hmac
+
+    signature = base64.urlsafe_b64encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest()).rstrip(b"=")
+    assert_rejected(call(api, (signing_input + b"." + signature).decode()))
+
+
+def test_a_tampered_payload_is_rejected(api, user, other_user):
+    header, _, signature = user.access_token.split(".")
+    claims = jwt.decode(user.access_token, options={"verify_signature": False})
+    claims["sub"] = other_user.id
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert_rejected(call(api, f"{header}.{body}.{signature}"))
+
+
+def test_a_token_signed_by_another_key_with_the_pools_kid_is_rejected(api, user):
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id), key=stranger)))
+
+
+@pytest.mark.parametrize("header", ["Token abc", "Bearer", "Bearer a b", "Basic dXNlcjpwYXNz", "Bearer not.a.jwt"])
+def test_malformed_authorization_headers_are_rejected(api, header):
+    api.credentials(HTTP_AUTHORIZATION=header)
+    assert_rejected(api.get("/probe/whoami"))
+
+
+def test_the_jwks_is_fetched_once_and_cached(api, user, monkeypatch):
+    from apps.core import authentication
+
+    fetches = []
+    original = authentication.JwksCache._refresh
+
+    def counting(self, url, now):
+        fetches.append(url)
+        return original(self, url, now)
+
+    monkeypatch.setattr(authentication.JwksCache, "_refresh", counting)
+    for _ in range(3):
+        assert call(api, user.access_token).status_code == 200
+    assert len(fetches) == 1
+
+
+def test_an_unknown_kid_refreshes_the_jwks_at_most_once_per_interval(api, user, monkeypatch, settings):
+    from apps.core import authentication
+
+    fetches = []
+    original = authentication.JwksCache._refresh
+
+    def counting(self, url, now):
+        fetches.append(url)
+        return original(self, url, now)
+
+    monkeypatch.setattr(authentication.JwksCache, "_refresh", counting)
+    assert call(api, user.access_token).status_code == 200
+    settings.JWKS_MIN_REFRESH_INTERVAL_S = 0
+    assert_rejected(call(api, tokens.forge(tokens.claims(user.id), kid="rotated-key")))
+    assert len(fetches) == 2  # the unknown kid refreshed once
+    settings.JWKS_MIN_REFRESH_INTERVAL_S = 3600
+    for _ in range(3):
+        assert_rejected(call(api, tokens.forge(tokens.claims(user.id), kid="rotated-key")))
+    assert len(fetches) == 2  # and forged kids cannot make it fetch again within the interval

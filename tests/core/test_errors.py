@@ -1,0 +1,69 @@
+import json
+
+import pytest
+
+pytestmark = pytest.mark.urls("tests.core.urls")
+
+
+def assert_envelope(response, status, code):
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
+
+
+def test_validation_errors_are_400_invalid_with_fields(user_api):
+    error = assert_envelope(user_api.post("/probe/things", {"name": "x" * 11}, format="json"), 400, "invalid")
+    assert list(error["fields"]) == ["name"]
+
+
+def test_malformed_json_is_400_invalid(user_api):
+    response = user_api.post("/probe/things", data="{not json", content_type="application/json")
+    assert_envelope(response, 400, "invalid")
+
+
+def test_missing_token_is_401_not_authenticated(api):
+    assert_envelope(api.get("/probe/whoami"), 401, "not_authenticated")
+
+
+def test_unknown_api_path_is_404_not_found(api):
+    assert_envelope(api.get("/api/v1/no-such-thing"), 404, "not_found")
+    assert_envelope(api.post("/api/nothing/here", {}, format="json"), 404, "not_found")
+
+
+def test_wrong_method_is_405(user_api):
+    assert_envelope(user_api.delete("/probe/whoami"), 405, "method_not_allowed")
+
+
+def test_unexpected_exception_is_500_server_error_without_internals(user_api):
+    user_api.raise_request_exception = False
+    response = user_api.get("/probe/boom")
+    error = assert_envelope(response, 500, "server_error")
+    text = json.dumps(error)
+    for leak in ("Traceback", "RuntimeError", "kefir-app-test", "USER#", "secret internal"):
+        assert leak not in text
+
+
+def test_oversized_body_is_413_payload_too_large(user_api, settings):
+    body = json.dumps({"name": "x" * (settings.API_MAX_BODY_BYTES + 1)})
+    response = user_api.post("/probe/things", data=body, content_type="application/json")
+    assert_envelope(response, 413, "payload_too_large")
+
+
+def test_unsupported_media_type_is_415(user_api):
+    response = user_api.post("/probe/things", data="name=x", content_type="application/x-www-form-urlencoded")
+    assert_envelope(response, 415, "unsupported_media_type")
+
+
+def test_dynamodb_unreachable_is_503_unavailable_with_retry_after(user, settings):
+    from botocore.exceptions import EndpointConnectionError
+    from pynamodb.exceptions import QueryError
+
+    from apps.core.errors import to_api_error
+
+    wrapped = QueryError("Failed to query items", EndpointConnectionError(endpoint_url="http://x"))
+    error = to_api_error(wrapped)
+    assert (error.status_code, error.code, error.headers["Retry-After"]) == (503, "unavailable", "1")
