@@ -17,6 +17,7 @@ import jwt
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
+from apps.core import revocation
 from apps.core.identity import pool_config
 
 logger = logging.getLogger("kefir.auth")
@@ -149,6 +150,8 @@ class CognitoAccessTokenAuthentication(authentication.BaseAuthentication):
             claims = verify_access_token(token.strip())
         except InvalidToken as exc:
             raise exceptions.AuthenticationFailed("The access token is invalid or expired.") from exc
+        if revocation.is_revoked(claims["sub"]):
+            raise exceptions.AuthenticationFailed("The access token is invalid or expired.")
         groups = tuple(g for g in claims.get("cognito:groups", []) if isinstance(g, str))
         return TokenUser(id=claims["sub"], groups=groups, claims=claims), token
 

@@ -59,3 +59,9 @@ class IdempotencyRecord(TableItem, discriminator="idempotency"):
     status_code = NumberAttribute(null=True)
     body = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+
+
+class RevokedUser(TableItem, discriminator="revoked_user"):
+    """A user whose tokens must stop working (account erased). Kept past the longest token life."""
+
+    revoked_at = UnicodeAttribute()

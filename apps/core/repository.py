@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from apps.core.models import IdempotencyRecord
+from apps.core.models import IdempotencyRecord, RevokedUser
 
 
 @dataclass(frozen=True)
@@ -80,4 +80,24 @@ def idempotency_replace_expired(*, user_id: str, key: str, fingerprint: str, cre
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    return True
+
+
+def _revoked_key(user_id: str) -> tuple[str, str]:
+    return f"REVOKED#{user_id}", "REVOKED"
+
+
+def user_revoke(*, user_id: str, revoked_at: str, expires_at: int) -> None:
+    """Mark the user's tokens as revoked until `expires_at` (epoch seconds)."""
+    pk, sk = _revoked_key(user_id)
+    RevokedUser(pk, sk, revoked_at=revoked_at, TTL=expires_at).save()
+
+
+def user_is_revoked(*, user_id: str) -> bool:
+    """True if the user's tokens were revoked (their account was erased)."""
+    pk, sk = _revoked_key(user_id)
+    try:
+        RevokedUser.get(pk, sk)
+    except RevokedUser.DoesNotExist:
+        return False
     return True

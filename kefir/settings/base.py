@@ -214,3 +214,8 @@ LOGGING = {
         "werkzeug": {"level": "WARNING"},
     },
 }
+
+# Erased accounts: how long a process trusts its "not revoked" answer for a user, and how long the
+# revocation is kept (past the longest access token life, 60 min).
+REVOCATION_CHECK_INTERVAL_S = 60
+REVOKED_USER_RETENTION_S = 2 * 3600

@@ -1,6 +1,7 @@
 """`make run`: everything on this machine, AWS emulated by moto's server unless AWS_ENDPOINT_URL is set."""
 
 import os
+from pathlib import Path
 
 from .base import *
 
@@ -18,7 +19,9 @@ AWS_ENDPOINT_URL = env("AWS_ENDPOINT_URL", f"http://127.0.0.1:{LOCAL_AWS_PORT}")
 STORAGES["default"]["OPTIONS"].update(
     bucket_name=PHOTOS_BUCKET, endpoint_url=AWS_ENDPOINT_URL, addressing_style="path"
 )
-LOCAL_STATE_DIR = BASE_DIR / ".local"
+# Where `make run` keeps its data between runs (emulator snapshot, photos, the admin's SQLite).
+LOCAL_STATE_DIR = Path(env("KEFIR_LOCAL_STATE_DIR", str(BASE_DIR / ".local")))
+DATABASES["default"]["NAME"] = env("DJANGO_SQLITE_PATH", str(LOCAL_STATE_DIR / "django.sqlite3"))
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 CORS_ALLOWED_ORIGINS = CORS_ALLOWED_ORIGINS or ["http://localhost:8081", "http://localhost:19006"]
 

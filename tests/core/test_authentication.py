@@ -138,3 +138,32 @@ def test_an_unknown_kid_refreshes_the_jwks_at_most_once_per_interval(api, user, 
     for _ in range(3):
         assert_rejected(call(api, tokens.forge(tokens.claims(user.id), kid="rotated-key")))
     assert len(fetches) == 2  # and forged kids cannot make it fetch again within the interval
+
+
+def test_tokens_of_a_revoked_user_stop_working_at_once(api, user):
+    from apps.core import revocation
+
+    assert call(api, user.access_token).status_code == 200
+    revocation.revoke(user.id)
+    assert_rejected(call(api, user.access_token))
+
+
+def test_revocation_reaches_other_processes_within_the_check_interval(api, user, settings):
+    from apps.core import repository, revocation
+
+    assert call(api, user.access_token).status_code == 200
+    # Another process erased the account: only the table knows.
+    repository.user_revoke(user_id=user.id, revoked_at="2026-01-01T00:00:00Z", expires_at=2**31)
+    settings.REVOCATION_CHECK_INTERVAL_S = 0
+    assert_rejected(call(api, user.access_token))
+    assert revocation.is_revoked(user.id)
+
+
+def test_the_revocation_check_is_cached_per_process(api, user):
+    from apps.core.dynamodb import count_requests
+
+    call(api, user.access_token)
+    with count_requests() as counter:
+        for _ in range(3):
+            assert call(api, user.access_token).status_code == 200
+    assert counter.count == 0

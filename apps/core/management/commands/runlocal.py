@@ -1,5 +1,6 @@
 """`make run`: the local AWS (unless AWS_ENDPOINT_URL is set), bootstrap, demo data, the API server."""
 
+import signal
 import socket
 
 from django.conf import settings
@@ -17,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, **options):
         if not settings.LOCAL_AWS:
             raise CommandError("runlocal needs the local settings (kefir.settings.local).")
+        # `kill` and CI stop us with SIGTERM: unwind like Ctrl-C so the data is saved.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         emulator = None
         if settings.LOCAL_AWS_EXTERNAL:
             self.stdout.write(f"Using the AWS endpoint {settings.AWS_ENDPOINT_URL} (no emulator started).")
@@ -45,6 +48,10 @@ class Command(BaseCommand):
             if emulator:
                 emulator.stop()
                 self.stdout.write("Local AWS stopped; data saved.")
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _port_in_use(port: int) -> bool:
