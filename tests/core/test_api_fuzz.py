@@ -1,0 +1,36 @@
+"""Schemathesis against our own OpenAPI document, in-process over WSGI, as a signed-in user:
+no 5xx anywhere, and every response (errors included) matches the schema. Every endpoint that
+lands in the schema is fuzzed automatically, at a modest example count."""
+
+import hypothesis
+import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from kefir.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def fuzz_user():
+    from tests import factory
+
+    return factory.make_user()
+
+
+@schema.parametrize()
+@hypothesis.settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture, hypothesis.HealthCheck.too_slow],
+    derandomize=True,
+)
+def test_no_server_errors_and_responses_match_the_schema(case, fuzz_user):
+    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_user.access_token}"}, checks=CHECKS)
