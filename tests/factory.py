@@ -46,3 +46,24 @@ def client_for(user: TestUser) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {user.access_token}")
     return client
+
+
+def code_from_outbox(email: str) -> str:
+    """The 6-digit code of the newest login email sent to `email` (Django's locmem outbox)."""
+    import re
+
+    from django.core import mail
+
+    message = next(m for m in reversed(mail.outbox) if email.lower() in [r.lower() for r in m.to])
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+def login_with_code(api: APIClient, email: str) -> dict:
+    """Log in through the API as a person would: ask for a code, read it from the email, verify it."""
+    started = api.post("/api/v1/auth/login", {"email": email}, format="json")
+    assert started.status_code == 200, started.content
+    verified = api.post("/api/v1/auth/verify", {
+        "email": email, "session": started.json()["session"], "code": code_from_outbox(email),
+    }, format="json")
+    assert verified.status_code == 200, verified.content
+    return verified.json()

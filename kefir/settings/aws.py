@@ -28,6 +28,8 @@ PUBLIC_BASE_URL = required("PUBLIC_BASE_URL")
 DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL")
 IDENTITY_PROVIDER = "cognito"
 STORAGES["default"]["OPTIONS"].update(bucket_name=PHOTOS_BUCKET, endpoint_url=None, addressing_style=None)
+# API Gateway appends the caller's address to X-Forwarded-For (apps.accounts.views.client_ip).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", True)
 # Login codes go out through SES in deployed stages.
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django_ses.SESBackend")
 AWS_SES_REGION_NAME = env("AWS_SES_REGION_NAME", AWS_REGION)

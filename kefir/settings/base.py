@@ -156,6 +156,10 @@ API_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_TTL_S = 24 * 3600
 
+# Client IP for the per-IP login limit: the last X-Forwarded-For entry when behind API Gateway (aws.py),
+# REMOTE_ADDR otherwise (see apps.accounts.views.client_ip).
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / ".local" / "emails"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kefir <no-reply@kefir.local>")

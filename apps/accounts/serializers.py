@@ -1,0 +1,83 @@
+"""Input and output shapes of the auth and /me endpoints."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from apps.core import clock
+
+CODE_MESSAGE = "Enter the 6-digit code from the email."
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class LoginOutput(serializers.Serializer):
+    session = serializers.CharField(help_text="Opaque, single-use; send it to /auth/verify with the code.")
+    challenge = serializers.ChoiceField(choices=["EMAIL_OTP"])
+    expires_in = serializers.IntegerField(help_text="Seconds the emailed code stays valid (180).")
+
+
+class VerifyInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    session = serializers.CharField(max_length=512)
+    code = serializers.RegexField(r"^\d{6}$", max_length=6, error_messages={"invalid": CODE_MESSAGE})
+
+
+class TokensOutput(serializers.Serializer):
+    access_token = serializers.CharField(help_text="Send as `Authorization: Bearer <access_token>`.")
+    id_token = serializers.CharField()
+    refresh_token = serializers.CharField(help_text="For /auth/refresh until logout (Cognito: 30 days).")
+    expires_in = serializers.IntegerField(help_text="Seconds the access token is valid.")
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+
+
+class RefreshInput(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=4096)
+
+
+class RefreshOutput(serializers.Serializer):
+    access_token = serializers.CharField()
+    id_token = serializers.CharField()
+    expires_in = serializers.IntegerField()
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+
+
+class SettingsOutput(serializers.Serializer):
+    timezone = serializers.CharField(help_text='IANA time zone name, default "UTC".')
+    temperature_unit = serializers.ChoiceField(choices=["C", "F"], help_text='Default "C".')
+
+
+class ProfileOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="The user's id (Cognito sub).")
+    email = serializers.EmailField()
+    created_at = serializers.SerializerMethodField()
+    settings = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_created_at(self, profile) -> str:
+        return clock.isoformat(profile.created_at)
+
+    def get_settings(self, profile) -> SettingsOutput:
+        return {"timezone": profile.timezone, "temperature_unit": profile.temperature_unit}
+
+
+class SettingsInput(serializers.Serializer):
+    timezone = serializers.CharField(required=False, max_length=64,
+                                     help_text="IANA time zone name, e.g. Europe/Berlin.")
+    temperature_unit = serializers.ChoiceField(choices=["C", "F"], required=False)
+
+
+class ProfilePatchInput(serializers.Serializer):
+    """Unknown fields are ignored; settings not sent stay as they are."""
+
+    settings = SettingsInput(required=True)
+
+
+def error_schema(name: str, code: str, *, with_session: bool = False):
+    """The error envelope of one code, for the OpenAPI document."""
+    fields = {"code": serializers.CharField(help_text=f"`{code}`"), "message": serializers.CharField()}
+    if with_session:
+        fields["session"] = serializers.CharField(help_text="A new session for the next try with this email.")
+    return inline_serializer(name, {"error": inline_serializer(f"{name}Body", fields)})

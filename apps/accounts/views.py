@@ -1,0 +1,160 @@
+"""Auth (email one-time code) and /me endpoints: parse, call one service, serialize."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from apps.accounts import deletion, services
+from apps.accounts.serializers import (
+    LoginInput,
+    LoginOutput,
+    ProfileOutput,
+    ProfilePatchInput,
+    RefreshInput,
+    RefreshOutput,
+    TokensOutput,
+    VerifyInput,
+    error_schema,
+)
+from apps.core.api import ApiView
+
+INVALID = OpenApiResponse(
+    error_schema("ValidationError", "invalid"),
+    description="`invalid`: a field is missing or malformed; `error.fields` names it.",
+    examples=[OpenApiExample("Malformed email", value={"error": {
+        "code": "invalid", "message": "Some fields are not valid.",
+        "fields": {"email": ["Enter a valid email address."]}}})],
+)
+THROTTLED = OpenApiResponse(
+    error_schema("ThrottledError", "throttled"),
+    description="`throttled`: more than 5 codes for this email, or 30 logins from this IP, in the last hour. "
+                "`Retry-After` says when to try again.",
+)
+NOT_AUTHENTICATED = OpenApiResponse(error_schema("NotAuthenticatedError", "not_authenticated"),
+                                    description="`not_authenticated`.")
+
+
+def client_ip(request) -> str:
+    """The caller's IP, for the per-IP login limit.
+
+    Behind API Gateway (settings.TRUST_X_FORWARDED_FOR, on in deployed stages) it is the LAST entry of
+    X-Forwarded-For: API Gateway appends the address it saw, while earlier entries are whatever the client
+    sent. (Zappa's REMOTE_ADDR cannot be used: with HTTP API v2 it is 127.0.0.1 for everyone.) Locally
+    there is no proxy, so REMOTE_ADDR.
+    """
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
+    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+class PublicAuthView(ApiView):
+    """Login steps need no token (and ignore one that was sent)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class LoginView(PublicAuthView):
+    @extend_schema(
+        auth=[], request=LoginInput, summary="Email a one-time login code",
+        description="Same answer for every address: a new one is signed up. A 6-digit code is emailed, valid "
+                    "for 3 minutes. At most 5 codes per email and 30 calls per client IP per hour.",
+        responses={200: LoginOutput, 400: INVALID, 429: THROTTLED},
+    )
+    def post(self, request):
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.auth_login_start(email=data.validated_data["email"], client_ip=client_ip(request))
+        return Response(LoginOutput(challenge).data)
+
+
+class VerifyView(PublicAuthView):
+    @extend_schema(
+        auth=[], request=VerifyInput, summary="Exchange the emailed code for tokens",
+        description="Each `session` works once. A wrong code answers `invalid_code` with a new `session` "
+                    "inside `error`; after 3 wrong codes that session answers `too_many_attempts` (ask for a "
+                    "new code). An unknown, reused or another email's session is `invalid` (field `session`).",
+        responses={
+            200: TokensOutput,
+            400: OpenApiResponse(
+                error_schema("InvalidCodeError", "invalid_code", with_session=True),
+                description="`invalid_code` (with a new `error.session`), `code_expired` (3 minutes passed; "
+                            "ask for a new code), or `invalid` with `fields` (malformed input, or an unknown "
+                            "or used session).",
+                examples=[
+                    OpenApiExample("Wrong code", value={"error": {
+                        "code": "invalid_code", "message": "The code is not right; try again with the new session.",
+                        "session": "b1uV…"}}),
+                    OpenApiExample("Expired", value={"error": {
+                        "code": "code_expired", "message": "The code has expired; ask for a new one."}}),
+                    OpenApiExample("Malformed code", value={"error": {
+                        "code": "invalid", "message": "Some fields are not valid.",
+                        "fields": {"code": ["Enter the 6-digit code from the email."]}}}),
+                ],
+            ),
+            429: OpenApiResponse(error_schema("TooManyAttemptsError", "too_many_attempts"),
+                                 description="`too_many_attempts`: 3 wrong codes; ask for a new code."),
+        },
+    )
+    def post(self, request):
+        data = VerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.auth_login_verify(**data.validated_data)
+        return Response(TokensOutput({**vars(result.tokens), "token_type": "Bearer"}).data)
+
+
+class RefreshView(PublicAuthView):
+    @extend_schema(
+        auth=[], request=RefreshInput, summary="New access and id tokens from a refresh token",
+        responses={200: RefreshOutput, 400: INVALID, 401: OpenApiResponse(
+            error_schema("RefreshRejectedError", "not_authenticated"),
+            description="`not_authenticated`: the refresh token is invalid, expired or revoked (logout).")},
+    )
+    def post(self, request):
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens = services.auth_refresh(refresh_token=data.validated_data["refresh_token"])
+        return Response(RefreshOutput({**vars(tokens), "token_type": "Bearer"}).data)
+
+
+class LogoutView(ApiView):
+    @extend_schema(
+        request=None, summary="Log out everywhere",
+        description="Revokes every refresh token of the user. Access tokens already issued stay valid "
+                    "until they expire (at most 60 minutes); drop them on the client.",
+        responses={204: OpenApiResponse(description="Logged out."), 401: NOT_AUTHENTICATED},
+    )
+    def post(self, request):
+        services.auth_logout(user_id=self.user_id)
+        return Response(status=204)
+
+
+class MeView(ApiView):
+    @extend_schema(summary="The caller's profile", responses={200: ProfileOutput, 401: NOT_AUTHENTICATED})
+    def get(self, request):
+        return Response(ProfileOutput(services.profile_get(user_id=self.user_id)).data)
+
+    @extend_schema(
+        request=ProfilePatchInput, summary="Change settings",
+        description="Send only the settings to change; unknown fields are ignored. `timezone` must be an IANA "
+                    "name (e.g. Europe/Berlin), `temperature_unit` C or F.",
+        responses={200: ProfileOutput, 400: INVALID, 401: NOT_AUTHENTICATED},
+    )
+    def patch(self, request):
+        data = ProfilePatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = services.profile_update_settings(user_id=self.user_id, **data.validated_data["settings"])
+        return Response(ProfileOutput(profile).data)
+
+    @extend_schema(
+        summary="Delete the account and all its data",
+        description="Every item, photo, share link and device of the user is deleted and the identity removed; "
+                    "the caller's tokens stop working at once. Retrying after an error finishes the job.",
+        responses={204: OpenApiResponse(description="Deleted."), 401: NOT_AUTHENTICATED},
+    )
+    def delete(self, request):
+        deletion.account_delete(user_id=self.user_id)
+        return Response(status=204)
