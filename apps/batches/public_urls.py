@@ -1,2 +1,10 @@
-# The public, unauthenticated share page (GET /b/{token}) is routed here.
-urlpatterns: list = []
+"""The public, unauthenticated share page (GET /b/{token}), outside the API."""
+
+from django.urls import path
+
+from apps.batches import views
+
+urlpatterns = [
+    path("b/<str:token>", views.public_page, name="public-batch-page"),
+    path("b/<str:token>/", views.public_page),
+]

@@ -1,0 +1,104 @@
+"""Input and output shapes of the batch endpoints (clients never set id, version, owner or times
+the server keeps; unknown fields are ignored)."""
+
+from rest_framework import serializers
+
+from apps.batches.machine import KINDS, STATUSES
+from apps.core import clock
+from apps.events import photos
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset on input; UTC with `Z` (milliseconds) on output."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601 with an offset, e.g. 2026-01-31T08:00:00Z")
+        try:
+            return clock.parse(value)
+        except ValueError:
+            self.fail("invalid", format="ISO 8601 with an offset, e.g. 2026-01-31T08:00:00Z")
+
+    def to_representation(self, value):
+        return clock.isoformat(value) if value is not None else None
+
+
+class PageQuery(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+
+
+class BatchListQuery(PageQuery):
+    status = serializers.ChoiceField(choices=STATUSES, required=False)
+
+
+class BatchFields(serializers.Serializer):
+    name = serializers.CharField(min_length=1, max_length=120)
+    kind = serializers.ChoiceField(choices=KINDS)
+    status = serializers.ChoiceField(choices=STATUSES, required=False)
+    started_at = UtcDateTimeField(required=False)
+    temperature_c = serializers.FloatField(min_value=-5, max_value=50, required=False, allow_null=True)
+    grains_g = serializers.FloatField(min_value=0, max_value=5000, required=False, allow_null=True)
+    liquid_ml = serializers.FloatField(min_value=1, max_value=20000, required=False, allow_null=True)
+    sugar_g = serializers.FloatField(min_value=0, max_value=5000, required=False, allow_null=True,
+                                     help_text="Water kefir: sugar per batch, in grams.")
+    notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
+
+
+class BatchCreateInput(BatchFields):
+    """A new batch: `status` defaults to `active`, `started_at` to now."""
+
+
+class BatchUpdateInput(BatchFields):
+    """Any writable fields plus the `version` you last read (optimistic locking)."""
+
+    name = serializers.CharField(min_length=1, max_length=120, required=False)
+    kind = serializers.ChoiceField(choices=KINDS, required=False)
+    version = serializers.IntegerField(min_value=1, help_text="The batch's version as you last read it.")
+
+
+class BatchOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=KINDS)
+    status = serializers.ChoiceField(choices=STATUSES)
+    started_at = UtcDateTimeField()
+    temperature_c = serializers.FloatField(allow_null=True)
+    grains_g = serializers.FloatField(allow_null=True)
+    liquid_ml = serializers.FloatField(allow_null=True)
+    sugar_g = serializers.FloatField(allow_null=True)
+    notes = serializers.CharField(allow_blank=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+    version = serializers.IntegerField()
+    share_url = serializers.CharField(allow_null=True)
+
+
+class BatchPageOutput(serializers.Serializer):
+    results = BatchOutput(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class ShareOutput(serializers.Serializer):
+    token = serializers.CharField()
+    url = serializers.CharField()
+
+
+class PublicEventOutput(serializers.Serializer):
+    type = serializers.CharField()
+    occurred_at = UtcDateTimeField()
+    note = serializers.CharField(allow_null=True)
+    rating = serializers.IntegerField(allow_null=True)
+    temperature_c = serializers.FloatField(allow_null=True)
+    photo_url = serializers.SerializerMethodField(help_text="A presigned GET, valid 300 s")
+
+    def get_photo_url(self, event) -> str | None:
+        return photos.photo_url(event.photo_key) if event.photo_key else None
+
+
+class PublicBatchOutput(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=KINDS)
+    status = serializers.ChoiceField(choices=STATUSES)
+    started_at = UtcDateTimeField()
+    timeline = PublicEventOutput(many=True)

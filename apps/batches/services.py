@@ -1,0 +1,168 @@
+"""Batch rules and writes: creation, optimistic-locked edits, the status machine, cascading delete,
+share links and the public view."""
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+import secrets
+from typing import Any
+
+from apps.batches import machine, repository
+from apps.batches.repository import Batch, BatchPage, BatchWithTimeline
+from apps.core import clock, hooks, ids
+from apps.core.cursors import decode_cursor, encode_cursor
+from apps.core.errors import Conflict, InvalidTransition, NotFound
+from apps.events import photos
+from apps.events import repository as events_repository
+from apps.events.repository import Event
+
+logger = logging.getLogger("kefir.batches")
+TIMELINE_LIMIT = 50
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32): 256 bits
+
+
+@dataclasses.dataclass(frozen=True)
+class ShareResult:
+    token: str
+    url: str
+    created: bool
+
+
+def _require_id(batch_id: str) -> str:
+    # Ids become part of keys: anything that is not one of our ids cannot name a batch.
+    if not ids.is_id(batch_id):
+        raise NotFound()
+    return batch_id
+
+
+def batch_require(*, user_id: str, batch_id: str) -> Batch:
+    """The caller's batch, or NotFound (another user's batch is indistinguishable from a missing one)."""
+    batch = repository.batch_get(user_id=user_id, batch_id=_require_id(batch_id))
+    if batch is None:
+        raise NotFound("No such batch.")
+    return batch
+
+
+def batch_list(*, user_id: str, status_filter: str | None, limit: int,
+               cursor: str | None) -> tuple[list[Batch], str | None]:
+    """A page of the caller's batches, newest first, and the cursor of the next page."""
+    scope = f"batches:{user_id}:{status_filter or ''}"
+    page: BatchPage = repository.batches_page(
+        user_id=user_id, status=status_filter, limit=limit, position=decode_cursor(cursor, scope=scope)
+    )
+    return page.batches, encode_cursor(page.next_position, scope=scope)
+
+
+def batch_create(*, user_id: str, name: str, kind: str, status: str = "active",
+                 started_at: dt.datetime | None = None, temperature_c: float | None = None,
+                 grains_g: float | None = None, liquid_ml: float | None = None, sugar_g: float | None = None,
+                 notes: str = "") -> Batch:
+    """Create a batch (version 1)."""
+    now = clock.now()
+    batch = Batch(
+        id=ids.new_id(at=now), user_id=user_id, name=name, kind=kind, status=status,
+        started_at=started_at or now, created_at=now, updated_at=now, version=1,
+        temperature_c=temperature_c, grains_g=grains_g, liquid_ml=liquid_ml, sugar_g=sugar_g, notes=notes or "",
+    )
+    repository.batch_create(batch=batch)
+    return batch
+
+
+def batch_detail(*, user_id: str, batch_id: str) -> tuple[BatchWithTimeline, str | None]:
+    """The batch with its newest 50 events (one Query) and the cursor of the rest of the timeline."""
+    found = repository.batch_with_timeline(user_id=user_id, batch_id=_require_id(batch_id), limit=TIMELINE_LIMIT)
+    if found is None:
+        raise NotFound("No such batch.")
+    cursor = encode_cursor(found.next_position, scope=events_scope(user_id=user_id, batch_id=batch_id, type=None))
+    return found, cursor
+
+
+def events_scope(*, user_id: str, batch_id: str, type: str | None) -> str:
+    """The cursor scope of a batch's event list (the batch detail's timeline cursor continues it)."""
+    return f"events:{user_id}:{batch_id}:{type or ''}"
+
+
+def batch_update(*, user_id: str, batch_id: str, version: int, changes: dict[str, Any]) -> Batch:
+    """Apply `changes` if `version` is current: 409 if stale, 400 invalid_transition for a forbidden
+    status change. A status change writes the batch and a status_changed event in one transaction."""
+    _require_id(batch_id)
+    now = clock.now()
+    if "status" in changes:
+        current = batch_require(user_id=user_id, batch_id=batch_id)
+        if current.version != version:
+            raise Conflict("The batch changed since you loaded it (stale version); reload it and try again.")
+        new_status = changes["status"]
+        if new_status == current.status:
+            changes = {k: v for k, v in changes.items() if k != "status"}
+        else:
+            if not machine.is_allowed(current.status, new_status):
+                allowed = list(machine.allowed_next(current.status))
+                raise InvalidTransition(
+                    f"A batch cannot go from {current.status} to {new_status}.", fields={"status": allowed}
+                )
+            event = Event(
+                id=ids.new_id(at=now), batch_id=batch_id, user_id=user_id, type="status_changed",
+                occurred_at=now, note=f"{machine.LABELS[current.status]} → {machine.LABELS[new_status]}",
+                status=new_status, created_at=now,
+            )
+            if not repository.batch_update_with_event(current=current, changes=changes, updated_at=now, event=event):
+                _raise_missing_or_stale(user_id=user_id, batch_id=batch_id)
+            values = {k: ("" if k == "notes" and v is None else v) for k, v in changes.items()}
+            return dataclasses.replace(current, **values, updated_at=now, version=current.version + 1)
+    updated = repository.batch_update(
+        user_id=user_id, batch_id=batch_id, expected_version=version, changes=changes, updated_at=now
+    )
+    if updated is None:
+        _raise_missing_or_stale(user_id=user_id, batch_id=batch_id)
+    return updated
+
+
+def _raise_missing_or_stale(*, user_id: str, batch_id: str) -> None:
+    batch_require(user_id=user_id, batch_id=batch_id)
+    raise Conflict("The batch changed since you loaded it (stale version); reload it and try again.")
+
+
+def batch_delete(*, user_id: str, batch_id: str) -> None:
+    """Delete the batch, its share link, photos and events, then tell other apps (reminders)."""
+    batch = batch_require(user_id=user_id, batch_id=batch_id)
+    # The batch item goes last: if anything fails half-way, a retry still finds the batch and finishes.
+    if batch.share_token:
+        repository.share_delete(token=batch.share_token)
+    photos.delete_prefix(photos.batch_prefix(user_id, batch_id))
+    events_repository.events_delete(user_id=user_id, batch_id=batch_id)
+    repository.batch_delete(user_id=user_id, batch_id=batch_id)
+    hooks.batch_deleted.send(sender=batch_delete, user_id=user_id, batch_id=batch_id)
+    logger.info("batch deleted", extra={"user_id": user_id, "batch_id": batch_id})
+
+
+def share_create(*, user_id: str, batch_id: str) -> ShareResult:
+    """The batch's public link, created on first call; later calls return the same link."""
+    for _ in range(3):
+        batch = batch_require(user_id=user_id, batch_id=batch_id)
+        if batch.share_token:
+            return ShareResult(batch.share_token, repository.share_url(batch.share_token), created=False)
+        token = secrets.token_urlsafe(32)
+        if repository.share_create(batch=batch, token=token, created_at=clock.now()):
+            return ShareResult(token, repository.share_url(token), created=True)
+        # Lost a race with another share (or a delete): look again.
+    raise Conflict("The batch is changing; try again.")
+
+
+def share_revoke(*, user_id: str, batch_id: str) -> None:
+    """Revoke the batch's public link (nothing to do if it is not shared)."""
+    for _ in range(3):
+        batch = batch_require(user_id=user_id, batch_id=batch_id)
+        if repository.share_remove(batch=batch):
+            return
+    raise Conflict("The batch is changing; try again.")
+
+
+def public_batch_get(*, token: str) -> BatchWithTimeline:
+    """The shared batch and its newest events; NotFound for unknown or revoked tokens."""
+    if not TOKEN_PATTERN.match(token or ""):
+        raise NotFound()
+    found = repository.public_batch(token=token, limit=TIMELINE_LIMIT)
+    if found is None:
+        raise NotFound()
+    return found

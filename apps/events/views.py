@@ -1,0 +1,76 @@
+"""Timeline event endpoints and photo uploads."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from apps.core.api import ApiView
+from apps.events import services
+from apps.events.serializers import (
+    EventCreateInput,
+    EventListQuery,
+    EventOutput,
+    EventPageOutput,
+    EventUpdateInput,
+    PhotoUploadInput,
+    PhotoUploadOutput,
+)
+
+
+def _parse(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class EventListView(ApiView):
+    @extend_schema(parameters=[EventListQuery], responses=EventPageOutput,
+                   summary="A batch's timeline, newest occurred_at first")
+    def get(self, request, batch_id: str):
+        query = _parse(EventListQuery, request.query_params)
+        events, cursor = services.event_list(
+            user_id=self.user_id, batch_id=batch_id, type=query.get("type"), limit=query["limit"],
+            cursor=query.get("cursor"),
+        )
+        return Response({"results": EventOutput(events, many=True).data, "next_cursor": cursor})
+
+    @extend_schema(
+        request=EventCreateInput, responses={201: EventOutput}, summary="Add an event to a batch's timeline",
+        description="`photo` events need the `photo_key` of an upload of this batch that exists in storage. "
+                    "`rating` is for `tasted` events only; `temperature` events need `temperature_c`.",
+    )
+    def post(self, request, batch_id: str):
+        data = _parse(EventCreateInput, request.data)
+        event = services.event_create(user_id=self.user_id, batch_id=batch_id, **data)
+        return Response(EventOutput(event).data, status=201)
+
+
+class EventDetailView(ApiView):
+    @extend_schema(responses=EventOutput, summary="One event")
+    def get(self, request, batch_id: str, event_id: str):
+        event = services.event_require(user_id=self.user_id, batch_id=batch_id, event_id=event_id)
+        return Response(EventOutput(event).data)
+
+    @extend_schema(request=EventUpdateInput, responses=EventOutput, summary="Edit an event")
+    def patch(self, request, batch_id: str, event_id: str):
+        data = _parse(EventUpdateInput, request.data)
+        event = services.event_update(user_id=self.user_id, batch_id=batch_id, event_id=event_id, changes=data)
+        return Response(EventOutput(event).data)
+
+    @extend_schema(responses={204: None}, summary="Delete an event (and its photo)")
+    def delete(self, request, batch_id: str, event_id: str):
+        services.event_delete(user_id=self.user_id, batch_id=batch_id, event_id=event_id)
+        return Response(status=204)
+
+
+class PhotoUploadView(ApiView):
+    @extend_schema(
+        request=PhotoUploadInput, responses={201: PhotoUploadOutput},
+        summary="Get a presigned S3 POST for one photo of a batch",
+        description="Post `upload.fields` plus the file (form field `file`, last) to `upload.url` within "
+                    "`expires_in` seconds; then create a `photo` event with `photo_key`. Storage refuses "
+                    "another content type, another key, or more than 10 MiB.",
+    )
+    def post(self, request, batch_id: str):
+        data = _parse(PhotoUploadInput, request.data)
+        body = services.photo_upload_create(user_id=self.user_id, batch_id=batch_id, **data)
+        return Response(body, status=201)
