@@ -1,0 +1,74 @@
+from rest_framework import serializers
+
+from apps.core import clock
+from apps.reminders.services import KINDS, STATUSES
+
+MESSAGE_MAX_LENGTH = 500  # a push payload must stay under Expo's 4 KiB
+
+
+class AwareDateTimeField(serializers.CharField):
+    """An ISO 8601 time with an offset (API.md), as an aware UTC datetime."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return clock.parse(text)
+        except ValueError:
+            raise serializers.ValidationError(
+                "Must be an ISO 8601 time with an offset, e.g. 2026-01-31T08:00:00Z.") from None
+
+
+class ReminderCreateSerializer(serializers.Serializer):
+    batch_id = serializers.CharField(max_length=64)
+    kind = serializers.ChoiceField(choices=KINDS)
+    due_at = AwareDateTimeField(help_text="When to push; not more than 1 minute in the past nor 1 year ahead.")
+    message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
+                                    allow_null=True, help_text="The push's text (default: one for the kind).")
+
+
+class ReminderUpdateSerializer(serializers.Serializer):
+    due_at = AwareDateTimeField(required=False)
+    message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
+                                    allow_null=True)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send due_at and/or message.")
+        return attrs
+
+
+class ReminderSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    batch_id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=KINDS)
+    due_at = serializers.CharField()
+    message = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=STATUSES)
+    sent_at = serializers.CharField(allow_null=True)
+    created_at = serializers.CharField()
+
+
+class ReminderListSerializer(serializers.Serializer):
+    results = ReminderSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class ReminderListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=STATUSES, required=False)
+    batch_id = serializers.CharField(required=False, max_length=64)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KINDS)
+    due_at = serializers.CharField()
+    reason = serializers.CharField(help_text='Why, in words: "~21 h at 23 °C with 1:15 grains", plus warnings.')
+
+
+class SuggestionListSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True)

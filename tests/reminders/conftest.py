@@ -1,0 +1,53 @@
+import datetime as dt
+import secrets
+
+import pytest
+
+from apps.core import clock
+from tests.fakes.expo import FakeExpo
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def expo(settings):
+    """A fake Expo push server on loopback; the app pushes to it."""
+    with FakeExpo() as fake:
+        settings.EXPO_PUSH_URL = fake.push_url
+        settings.EXPO_PUSH_TIMEOUT_S = 0.5
+        yield fake
+
+
+@pytest.fixture
+def frozen():
+    """The clock frozen at NOW; call it with a timedelta to move on."""
+    with clock.frozen(NOW) as advance:
+        yield advance
+
+
+def make_batch(user, **overrides):
+    """A batch of `user`'s, stored by the batches service."""
+    from apps.batches import services
+
+    fields = {"name": "Morning kefir", "kind": "milk", "temperature_c": 23.0, "grains_g": 20.0, "liquid_ml": 300.0}
+    fields.update(overrides)
+    return services.batch_create(user_id=user.id, **fields)
+
+
+def new_token() -> str:
+    return f"ExponentPushToken[{secrets.token_urlsafe(16)}]"
+
+
+def register_device(api, token=None, platform="ios"):
+    response = api.post("/api/v1/devices", {"token": token or new_token(), "platform": platform}, format="json")
+    assert response.status_code in (200, 201), response.json()
+    return response.json()
+
+
+def schedule(api, batch_id, due_at, kind="strain", message=None):
+    body = {"batch_id": batch_id, "kind": kind, "due_at": clock.isoformat(due_at)}
+    if message is not None:
+        body["message"] = message
+    response = api.post("/api/v1/reminders", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
