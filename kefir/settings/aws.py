@@ -35,6 +35,12 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django_ses.SESBackend")
 AWS_SES_REGION_NAME = env("AWS_SES_REGION_NAME", AWS_REGION)
 AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
 
+# Static files: collected into the package at build time (scripts/build_package.sh), with hashed names
+# (cached for a year by browsers) and precompressed copies; scanned once per container.
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
+
 # Lambda's only writable place; the admin's bookkeeping database is created there on first use.
 DATABASES["default"]["NAME"] = "/tmp/kefir-django.sqlite3"  # noqa: S108
 

@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "apps.core.middleware.AccessLogMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, browsable API) straight from the app, also behind the Zappa handler.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,6 +97,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Local and tests: WhiteNoise serves straight from the apps' static folders, no collectstatic needed.
+# Deployed stages (aws.py) serve the hashed, compressed files collected into the package.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 # --- AWS -----------------------------------------------------------------------------------
 AWS_REGION = env("AWS_REGION", env("AWS_DEFAULT_REGION", "us-east-1"))

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds the Lambda package of a stage offline: .build/kefir-<stage>.zip (arm64, Python 3.11).
+#
+# Zappa packs the whole virtualenv named by VIRTUAL_ENV. Left to itself on this machine it would pack
+# our x86-64 binaries (and, with use_precompiled_packages, only swap the directories named after each
+# distribution: cffi's _cffi_backend.*.so or PyYAML's _yaml would stay x86-64). So we build a venv that
+# holds only requirements.txt, installed from wheels for the target (manylinux2014_aarch64 = glibc 2.17,
+# below Amazon Linux 2's 2.26), fetched into the cache Zappa itself reads ($TMPDIR/cached_wheels).
+# Then Zappa packs the app, and we precompile bytecode with unchecked-hash pycs (Zappa stamps every
+# file 1980-01-01, which makes timestamp-checked pycs useless: Lambda would recompile on every cold start).
+set -euo pipefail
+
+STAGE="${1:?usage: scripts/build_package.sh STAGE}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+PY="${PY:-$ROOT/.venv/bin/python}"           # the dev venv: has zappa and pip; never packed
+BUILD="$ROOT/.build"
+# Zappa's wheel cache is tempfile.gettempdir()/cached_wheels (zappa/core.py get_cached_manylinux_wheel).
+export TMPDIR="$BUILD/tmp"
+WHEELS="$TMPDIR/cached_wheels"
+PKG_VENV="$ROOT/.venv-package"
+SITE="$PKG_VENV/lib/python3.11/site-packages"
+OUT="$BUILD/kefir-$STAGE.zip"
+TARGET=(--platform manylinux2014_aarch64 --python-version 3.11 --implementation cp --abi cp311)
+# This machine's pip configuration adds local find-links that may not exist; their warnings are noise.
+quiet_pip() { "$PY" -m pip "$@" --quiet --disable-pip-version-check 2> >(grep -v "is ignored: it is neither" >&2); }
+
+"$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), "build Python must be 3.11 (the Lambda runtime)"'
+"$PY" - "$STAGE" <<'PYEOF'
+import json, sys
+stages = json.load(open("zappa_settings.json"))
+if sys.argv[1] not in stages:
+    sys.exit(f"unknown stage {sys.argv[1]!r}; zappa_settings.json has {sorted(stages)}")
+PYEOF
+
+start=$(date +%s)
+mkdir -p "$WHEELS"
+req_hash="$(sha256sum requirements.txt | cut -d' ' -f1)"
+
+# 1. Target wheels, downloaded once per requirements.txt (then the build needs no network).
+if [[ "$(cat "$WHEELS/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
+    echo "== fetching manylinux2014_aarch64 wheels into $WHEELS"
+    # requirements.txt pins every transitive dependency, so --no-deps loses nothing; it also lets pip
+    # fetch the sdist of a pure-Python
+    # package that publishes no wheel (placebo), which we then build into a py3-none-any wheel.
+    quiet_pip download --no-deps --prefer-binary "${TARGET[@]}" -r requirements.txt -d "$WHEELS"
+    shopt -s nullglob
+    for sdist in "$WHEELS"/*.tar.gz "$WHEELS"/*.zip; do
+        quiet_pip wheel --no-deps "$sdist" -w "$WHEELS/.sdist-build"
+        rm -f "$sdist"
+    done
+    for wheel in "$WHEELS"/.sdist-build/*.whl; do
+        # A wheel built here is for this machine: only a pure-Python one may go to Lambda.
+        [[ "$wheel" == *-none-any.whl ]] || { echo "no aarch64 wheel for $(basename "$wheel")" >&2; exit 1; }
+        mv "$wheel" "$WHEELS/"
+    done
+    shopt -u nullglob
+    rm -rf "$WHEELS/.sdist-build"
+    echo "$req_hash" > "$WHEELS/.requirements.sha256"
+fi
+
+# 2. The package venv: exactly requirements.txt, target binaries only, installed offline from the cache.
+if [[ "$(cat "$PKG_VENV/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
+    echo "== installing requirements.txt (aarch64) into $PKG_VENV"
+    rm -rf "$PKG_VENV"
+    "$PY" -m venv --without-pip "$PKG_VENV"
+    mkdir -p "$SITE"
+    # --no-deps: requirements.txt pins the whole closure (the dev venv resolves it with dependencies);
+    # the one thing it leaves out is pip itself, which zappa declares but Lambda never needs.
+    quiet_pip install --no-index --find-links "$WHEELS" "${TARGET[@]}" --only-binary=:all: --no-deps \
+        --no-compile --target "$SITE" -r requirements.txt
+    rm -rf "$SITE/bin"  # console scripts with this machine's shebang: nothing on Lambda runs them
+    echo "$req_hash" > "$PKG_VENV/.requirements.sha256"
+fi
+
+# 3. A clean copy of the app (nothing from the dev tree but code and settings).
+SRC="$BUILD/$STAGE/src"
+rm -rf "$BUILD/$STAGE"
+mkdir -p "$SRC"
+cp -r manage.py zappa_settings.json kefir apps "$SRC/"
+[[ -d templates ]] && cp -r templates "$SRC/"
+find "$SRC" -name __pycache__ -prune -exec rm -rf {} +
+
+# 4. Static files (admin, browsable API) with WhiteNoise's hashed, compressed manifest.
+# collectstatic only reads STATIC*, but kefir.settings.aws refuses to load without its variables:
+# these placeholders never reach Lambda (the real values come from zappa_settings.json / deploy.sh).
+echo "== collectstatic"
+(cd "$SRC" && env DJANGO_SETTINGS_MODULE=kefir.settings.aws KEFIR_STAGE="$STAGE" \
+    DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=build DYNAMODB_TABLE_NAME=build \
+    PHOTOS_BUCKET=build COGNITO_USER_POOL_ID=build COGNITO_APP_CLIENT_ID=build \
+    PUBLIC_BASE_URL=https://build.invalid DEFAULT_FROM_EMAIL=build@build.invalid \
+    "$PY" manage.py collectstatic --noinput -v 0)
+
+# 5. Zappa packs the app and the package venv (no AWS call, no PyPI call: use_precompiled_packages false).
+echo "== zappa package $STAGE"
+(cd "$SRC" && VIRTUAL_ENV="$PKG_VENV" "$ROOT/.venv/bin/zappa" package "$STAGE" -o "$BUILD/$STAGE/raw.zip" \
+    > "$BUILD/$STAGE/zappa.log" 2>&1) || { cat "$BUILD/$STAGE/zappa.log"; exit 1; }
+
+# 6. Bytecode for Lambda's Python 3.11, valid whatever the files' timestamps, with /var/task paths.
+echo "== precompiling bytecode"
+"$PY" "$ROOT/scripts/finish_package.py" "$BUILD/$STAGE/raw.zip" "$OUT" --work "$BUILD/$STAGE/pkg"
+rm -rf "$BUILD/$STAGE/pkg" "$BUILD/$STAGE/raw.zip"
+
+echo "== built $OUT ($(du -h "$OUT" | cut -f1)) in $(( $(date +%s) - start )) s"
