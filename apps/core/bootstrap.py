@@ -31,6 +31,7 @@ def ensure_bucket() -> None:
     s3 = aws.client("s3")
     try:
         s3.head_bucket(Bucket=settings.PHOTOS_BUCKET)
+        _ensure_exports_lifecycle(s3)
         return
     except ClientError:
         pass
@@ -46,6 +47,18 @@ def ensure_bucket() -> None:
         CORSConfiguration={"CORSRules": [{
             "AllowedMethods": ["GET", "POST", "PUT"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"],
             "MaxAgeSeconds": 3000,
+        }]},
+    )
+    _ensure_exports_lifecycle(s3)
+
+
+def _ensure_exports_lifecycle(s3) -> None:
+    """Export zips expire after EXPORT_RETENTION_DAYS, as infra/data.yaml's lifecycle rule says on AWS."""
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=settings.PHOTOS_BUCKET,
+        LifecycleConfiguration={"Rules": [{
+            "ID": "expire-exports", "Status": "Enabled", "Filter": {"Prefix": settings.EXPORTS_PREFIX},
+            "Expiration": {"Days": settings.EXPORT_RETENTION_DAYS},
         }]},
     )
 

@@ -163,6 +163,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_TTL_S = 24 * 3600
 
 # Client IP for the per-IP login limit: the last X-Forwarded-For entry when behind API Gateway (aws.py),
+# Account data packages (POST /api/v1/exports): zips under EXPORTS_PREFIX, one folder per user, removed
+# after EXPORT_RETENTION_DAYS by the item's TTL and the bucket's lifecycle rule on that prefix.
+EXPORTS_PREFIX = "exports/"
+EXPORT_RETENTION_DAYS = 7
+# A pending export older than this (the longest a Lambda task can run, plus margin) counts as failed.
+EXPORT_STALE_AFTER_S = 20 * 60
 # REMOTE_ADDR otherwise (see apps.accounts.views.client_ip).
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
