@@ -1,9 +1,9 @@
-from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
 from apps.core.urls import both
+from apps.support.sites import site as support_site
 
 # Each app's API lives in its own urls.py under /api/v1/ (paths relative to it).
 API_APPS = ["accounts", "batches", "events", "reminders", "devices", "exports"]
@@ -17,7 +17,7 @@ urlpatterns = [
     *both("api/v1", core_views.ApiRootView.as_view(), name="api-root"),
     *[path("api/v1/", include(f"apps.{app}.urls")) for app in API_APPS],
     path("", include("apps.batches.public_urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", support_site.urls),
     re_path(r"^api/", core_views.api_not_found),
 ]
 

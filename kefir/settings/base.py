@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Support console: a staff session's user, re-checked with the identity provider every 15 minutes.
+    "apps.support.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -161,14 +163,14 @@ EXPO_PUSH_URL = env("EXPO_PUSH_URL", "https://exp.host/--/api/v2/push/send")
 API_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_TTL_S = 24 * 3600
-
-# Client IP for the per-IP login limit: the last X-Forwarded-For entry when behind API Gateway (aws.py),
 # Account data packages (POST /api/v1/exports): zips under EXPORTS_PREFIX, one folder per user, removed
 # after EXPORT_RETENTION_DAYS by the item's TTL and the bucket's lifecycle rule on that prefix.
 EXPORTS_PREFIX = "exports/"
 EXPORT_RETENTION_DAYS = 7
 # A pending export older than this (the longest a Lambda task can run, plus margin) counts as failed.
 EXPORT_STALE_AFTER_S = 20 * 60
+
+# Client IP for the per-IP login limit: the last X-Forwarded-For entry when behind API Gateway (aws.py),
 # REMOTE_ADDR otherwise (see apps.accounts.views.client_ip).
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
@@ -178,7 +180,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kefir <no-reply@kefir.local>")
 
 # --- DRF -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.core.authentication.CognitoAccessTokenAuthentication"],
+    # Bearer tokens first; a staff member signed in at /admin/ can also use the browsable API (CSRF enforced).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.core.authentication.CognitoAccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -209,6 +215,10 @@ CORS_ALLOWED_ORIGINS = [o for o in (env("CORS_ALLOWED_ORIGINS", "") or "").split
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
 
 X_FRAME_OPTIONS = "DENY"
+
+# --- Support console (the admin) ----------------------------------------------------------------
+# A staff session asks the identity provider again after this long: leaving the group locks them out.
+SUPPORT_GROUP_RECHECK_S = 15 * 60
 
 # --- Logging: one JSON object per line, scrubbed of tokens and email addresses ------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
