@@ -7,4 +7,5 @@ from apps.batches import views
 urlpatterns = [
     path("b/<str:token>", views.public_page, name="public-batch-page"),
     path("b/<str:token>/", views.public_page),
+    path("b/<str:token>/photos/<str:event_id>", views.public_photo, name="public-batch-photo"),
 ]

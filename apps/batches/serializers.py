@@ -4,8 +4,8 @@ the server keeps; unknown fields are ignored)."""
 from rest_framework import serializers
 
 from apps.batches.machine import KINDS, STATUSES
+from apps.batches.repository import share_url
 from apps.core import clock
-from apps.events import photos
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -21,6 +21,11 @@ class UtcDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return clock.isoformat(value) if value is not None else None
+
+
+def public_photo_url(token: str, event_id: str) -> str:
+    """The public page's link to one photo of the shared batch."""
+    return f"{share_url(token)}/photos/{event_id}"
 
 
 class PageQuery(serializers.Serializer):
@@ -90,10 +95,12 @@ class PublicEventOutput(serializers.Serializer):
     note = serializers.CharField(allow_null=True)
     rating = serializers.IntegerField(allow_null=True)
     temperature_c = serializers.FloatField(allow_null=True)
-    photo_url = serializers.SerializerMethodField(help_text="A presigned GET, valid 300 s")
+    photo_url = serializers.SerializerMethodField(
+        help_text="A link on the public page that redirects to a presigned GET valid 300 s (so neither the "
+                  "owner's id nor the storage key appears here)")
 
     def get_photo_url(self, event) -> str | None:
-        return photos.photo_url(event.photo_key) if event.photo_key else None
+        return public_photo_url(self.context["token"], event.id) if event.photo_key else None
 
 
 class PublicBatchOutput(serializers.Serializer):

@@ -1,6 +1,6 @@
 """Batch endpoints, share links, the public view (JSON) and the public page (HTML)."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -18,6 +18,7 @@ from apps.batches.serializers import (
     PublicEventOutput,
     ShareOutput,
     UtcDateTimeField,
+    public_photo_url,
 )
 from apps.core.api import ApiView
 from apps.core.errors import ApiError
@@ -112,15 +113,15 @@ class PublicBatchView(ApiView):
     @extend_schema(auth=[], responses=PublicBatchOutput, summary="A shared batch (no auth)")
     def get(self, request, token: str):
         found = services.public_batch_get(token=token)
-        return Response(_public_body(found))
+        return Response(_public_body(found, token))
 
 
-def _public_body(found) -> dict:
+def _public_body(found, token: str) -> dict:
     batch = found.batch
     return {
         "name": batch.name, "kind": batch.kind, "status": batch.status,
         "started_at": UtcDateTimeField().to_representation(batch.started_at),
-        "timeline": PublicEventOutput(found.timeline, many=True).data,
+        "timeline": PublicEventOutput(found.timeline, many=True, context={"token": token}).data,
     }
 
 
@@ -132,8 +133,8 @@ def public_page(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "batches/public_not_found.html", status=404)
     batch = found.batch
     timeline = [
-        {"event": event, "label": _event_label(event), "photo_url": photos.photo_url(event.photo_key)
-         if event.photo_key else None}
+        {"event": event, "label": _event_label(event),
+         "photo_url": public_photo_url(token, event.id) if event.photo_key else None}
         for event in found.timeline
     ]
     first_photo = next((item["photo_url"] for item in timeline if item["photo_url"]), None)
@@ -147,6 +148,21 @@ def public_page(request: HttpRequest, token: str) -> HttpResponse:
     response = render(request, "batches/public_batch.html", context)
     response["Cache-Control"] = "private, max-age=60"  # photo links inside expire after 300 s
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def public_photo(request: HttpRequest, token: str, event_id: str) -> HttpResponse:
+    """GET /b/{token}/photos/{event_id}: a redirect to a fresh presigned GET of a shared photo."""
+    try:
+        found = services.public_batch_get(token=token)
+    except ApiError:
+        return render(request, "batches/public_not_found.html", status=404)
+    key = next((e.photo_key for e in found.timeline if e.id == event_id and e.photo_key), None)
+    if key is None:
+        return render(request, "batches/public_not_found.html", status=404)
+    response = HttpResponseRedirect(photos.photo_url(key))
+    response["Cache-Control"] = "private, max-age=60"
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
