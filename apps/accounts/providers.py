@@ -23,7 +23,7 @@ from django.conf import settings
 
 from apps.accounts import triggers
 from apps.core import clock
-from apps.core.errors import NotAuthenticated
+from apps.core.errors import Invalid, NotAuthenticated
 from apps.core.identity import pool_config
 from kefir import aws
 
@@ -115,6 +115,8 @@ class IdentityProvider:
                 UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
             )
         except ClientError as exc:
+            if _error_code(exc) == "InvalidParameterException":  # an address the pool refuses
+                raise Invalid("Some fields are not valid.", fields={"email": ["Enter a valid email address."]}) from exc
             if _error_code(exc) != "UsernameExistsException":
                 raise
         # CONFIRMED status (AdminCreateUser leaves FORCE_CHANGE_PASSWORD, which custom auth cannot pass).

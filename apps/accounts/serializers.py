@@ -1,5 +1,6 @@
 """Input and output shapes of the auth and /me endpoints."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
@@ -9,8 +10,20 @@ from apps.core import clock
 CODE_MESSAGE = "Enter the 6-digit code from the email."
 
 
+# What Cognito accepts as an email username: ASCII name@domain.tld (Django alone would also let
+# internationalized addresses through, which the pool then refuses).
+EMAIL_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+EMAIL_HELP = "An address like name@example.com (ASCII letters, digits and . _ % + -, starting with a letter or digit)."
+
+
+class AccountEmailField(serializers.EmailField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=254, help_text=EMAIL_HELP, **kwargs)
+        self.validators.append(RegexValidator(EMAIL_PATTERN, message="Enter a valid email address."))
+
+
 class LoginInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = AccountEmailField()
 
 
 class LoginOutput(serializers.Serializer):
@@ -20,7 +33,7 @@ class LoginOutput(serializers.Serializer):
 
 
 class VerifyInput(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = AccountEmailField()
     session = serializers.CharField(max_length=512)
     code = serializers.RegexField(r"^\d{6}$", max_length=6, error_messages={"invalid": CODE_MESSAGE})
 
@@ -75,9 +88,15 @@ class ProfilePatchInput(serializers.Serializer):
     settings = SettingsInput(required=True)
 
 
-def error_schema(name: str, code: str, *, with_session: bool = False):
-    """The error envelope of one code, for the OpenAPI document."""
-    fields = {"code": serializers.CharField(help_text=f"`{code}`"), "message": serializers.CharField()}
+def error_schema(name: str, codes: str, *, with_session: bool = False):
+    """The error envelope of these codes, for the OpenAPI document."""
+    fields = {
+        "code": serializers.CharField(help_text=codes),
+        "message": serializers.CharField(),
+        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                        help_text="Validation messages by field (`invalid` only)."),
+    }
     if with_session:
-        fields["session"] = serializers.CharField(help_text="A new session for the next try with this email.")
+        fields["session"] = serializers.CharField(
+            required=False, help_text="With `invalid_code`: a new session for the next try with this email.")
     return inline_serializer(name, {"error": inline_serializer(f"{name}Body", fields)})

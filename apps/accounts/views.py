@@ -20,18 +20,18 @@ from apps.accounts.serializers import (
 from apps.core.api import ApiView
 
 INVALID = OpenApiResponse(
-    error_schema("ValidationError", "invalid"),
+    error_schema("ValidationError", "`invalid`"),
     description="`invalid`: a field is missing or malformed; `error.fields` names it.",
     examples=[OpenApiExample("Malformed email", value={"error": {
         "code": "invalid", "message": "Some fields are not valid.",
         "fields": {"email": ["Enter a valid email address."]}}})],
 )
 THROTTLED = OpenApiResponse(
-    error_schema("ThrottledError", "throttled"),
+    error_schema("ThrottledError", "`throttled`"),
     description="`throttled`: more than 5 codes for this email, or 30 logins from this IP, in the last hour. "
                 "`Retry-After` says when to try again.",
 )
-NOT_AUTHENTICATED = OpenApiResponse(error_schema("NotAuthenticatedError", "not_authenticated"),
+NOT_AUTHENTICATED = OpenApiResponse(error_schema("NotAuthenticatedError", "`not_authenticated`"),
                                     description="`not_authenticated`.")
 
 
@@ -80,7 +80,7 @@ class VerifyView(PublicAuthView):
         responses={
             200: TokensOutput,
             400: OpenApiResponse(
-                error_schema("InvalidCodeError", "invalid_code", with_session=True),
+                error_schema("VerifyError", "`invalid_code`, `code_expired` or `invalid`", with_session=True),
                 description="`invalid_code` (with a new `error.session`), `code_expired` (3 minutes passed; "
                             "ask for a new code), or `invalid` with `fields` (malformed input, or an unknown "
                             "or used session).",
@@ -95,7 +95,7 @@ class VerifyView(PublicAuthView):
                         "fields": {"code": ["Enter the 6-digit code from the email."]}}}),
                 ],
             ),
-            429: OpenApiResponse(error_schema("TooManyAttemptsError", "too_many_attempts"),
+            429: OpenApiResponse(error_schema("TooManyAttemptsError", "`too_many_attempts`"),
                                  description="`too_many_attempts`: 3 wrong codes; ask for a new code."),
         },
     )
@@ -110,7 +110,7 @@ class RefreshView(PublicAuthView):
     @extend_schema(
         auth=[], request=RefreshInput, summary="New access and id tokens from a refresh token",
         responses={200: RefreshOutput, 400: INVALID, 401: OpenApiResponse(
-            error_schema("RefreshRejectedError", "not_authenticated"),
+            error_schema("RefreshRejectedError", "`not_authenticated`"),
             description="`not_authenticated`: the refresh token is invalid, expired or revoked (logout).")},
     )
     def post(self, request):
