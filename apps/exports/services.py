@@ -144,5 +144,5 @@ def export_status(*, user_id: str, export_id: str) -> ExportStatus:
         url = storage.download_url(key=export.object_key, created_at=export.created_at)
     return ExportStatus(
         id=export.id, format=export.format, status=status, created_at=export.created_at,
-        expires_at=dt.datetime.fromtimestamp(export.expires_at, tz=dt.UTC), download_url=url,
+        expires_at=export.created_at + dt.timedelta(days=settings.EXPORT_RETENTION_DAYS), download_url=url,
     )
