@@ -32,6 +32,8 @@ class SupportAdminSite(admin.AdminSite):
     site_title = "Kefir support"
     index_title = "Support console"
     login_template = "support/login.html"
+    # "View site" leads developers to the browsable API, which this same sign-in opens.
+    site_url = "/api/v1/"
 
     def get_urls(self):
         own = [
@@ -196,8 +198,14 @@ class SupportAdminSite(admin.AdminSite):
                                                         actor_id=staff_id)
         else:
             entries = repository.audit_entries_recent(limit=AUDIT_PAGE + 1, before=before, actor_id=staff_id)
+        shown = entries[:AUDIT_PAGE]
+        # The filter sidebar offers the staff members and users of this page (and the active filters).
+        actors = dict.fromkeys([(e.actor_id, e.actor_email) for e in shown])
+        if staff_id and staff_id not in {actor for actor, _ in actors}:
+            actors[(staff_id, staff_id)] = None
+        targets = dict.fromkeys([e.target_user_id for e in shown if e.target_user_id] + ([user_id] if user_id else []))
         return render(request, "support/audit_log.html", self._context(
-            request, title="Audit log", entries=entries[:AUDIT_PAGE],
+            request, title="Audit log", entries=shown, actors=list(actors), targets=list(targets),
             older=entries[AUDIT_PAGE - 1].position if len(entries) > AUDIT_PAGE else None,
             staff_id=staff_id, user_id=user_id, before=before,
         ))

@@ -72,7 +72,9 @@ def staff_recheck(request, staff: StaffIdentity) -> StaffIdentity | None:
 def mirrored_user(staff: StaffIdentity):
     """This process's Django user for the staff member (username = sub), created or updated to match."""
     user_model = get_user_model()
-    wanted = {"email": staff.email, "is_staff": True, "is_superuser": staff.is_superuser, "is_active": True}
+    # first_name is what the admin greets with ("Welcome, ..."): the email reads better than the sub.
+    wanted = {"email": staff.email, "first_name": staff.email[:150], "is_staff": True,
+              "is_superuser": staff.is_superuser, "is_active": True}
     user = user_model.objects.filter(username=staff.sub).first()
     if user is None:
         user = user_model(username=staff.sub, **wanted)

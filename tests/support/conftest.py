@@ -1,9 +1,10 @@
 """Support console fixtures: staff and plain users with real identities, a demo-like user with data, and
 signing in through the two-step code form exactly as a person does."""
 
-import base64
 import datetime as dt
 import re
+import struct
+import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -20,10 +21,18 @@ from apps.reminders import services as reminders
 from kefir import aws
 from tests import factory
 
-# A 1x1 PNG: the photo the demo-like user uploaded.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+# The photo the demo-like user uploaded: a small kefir-coloured square.
+PNG = _png(160, 120, (236, 228, 208))
 CODE = re.compile(r"\b(\d{6})\b")
 
 
