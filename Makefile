@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint pytest bench clean
+.PHONY: run test lint pytest bench clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,8 +23,17 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-pytest: $(STAMP)
-	$(PY) -m pytest
+# The support console's browser tests drive Debian's chromium (never a downloaded browser). Installing it
+# may fail (no root, no network): the browser tests then skip, and -rs prints why in the summary.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing chromium for the browser tests (apt-get)..."; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+			|| echo "WARNING: could not install chromium; the browser tests (tests/support/test_browser.py) will be SKIPPED."; \
+	fi
+
+pytest: $(STAMP) browser
+	$(PY) -m pytest -rs
 
 test: lint pytest
 
