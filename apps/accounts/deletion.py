@@ -15,7 +15,8 @@ def _erasure_module(app: str) -> ModuleType | None:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == name:  # this app stores nothing of users (yet); a broken import still raises
+        # This app stores nothing of users (yet); a module that exists but fails to import still raises.
+        if exc.name is not None and (name == exc.name or name.startswith(f"{exc.name}.")):
             return None
         raise
 

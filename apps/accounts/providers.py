@@ -249,6 +249,14 @@ class CognitoProvider(IdentityProvider):
 class LocalProvider(IdentityProvider):
     """make run and tests: our triggers in-process, real tokens from the emulator's pool."""
 
+    def sign_out(self, *, sub: str) -> None:
+        # The emulator revokes only tokens issued under the exact name used at sign-in (Cognito revokes
+        # them all by sub), and users made outside our flow (tests, admins) signed in with their email.
+        super().sign_out(sub=sub)
+        user = self.get_user(sub)
+        if user is not None and user.email:
+            super().sign_out(sub=user.email)
+
     def _event(self, trigger_source: str, *, username: str, user_attributes: dict[str, str],
                request: dict[str, Any], response: dict[str, Any] | None = None) -> dict[str, Any]:
         return {

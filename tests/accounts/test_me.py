@@ -1,0 +1,85 @@
+"""GET and PATCH /api/v1/me: the caller's profile and settings."""
+
+import pytest
+
+from apps.accounts import demo, repository
+from apps.core import clock
+from tests import factory
+
+
+def test_a_user_created_outside_the_login_flow_gets_a_profile_on_first_use(user_api, user):
+    response = user_api.get("/api/v1/me")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == user.id and body["email"] == user.email
+    assert body["created_at"].endswith("Z")
+    assert body["settings"] == {"timezone": "UTC", "temperature_unit": "C"}
+    assert repository.profile_get(user_id=user.id) is not None
+    assert repository.profile_user_id_by_email(email=user.email) == user.id
+
+
+def test_me_needs_a_token(api):
+    assert api.get("/api/v1/me").status_code == 401
+
+
+def test_patch_changes_only_the_given_settings(user_api):
+    changed = user_api.patch("/api/v1/me", {"settings": {"timezone": "Europe/Berlin"}}, format="json")
+    assert changed.status_code == 200
+    assert changed.json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "C"}
+    changed = user_api.patch("/api/v1/me", {"settings": {"temperature_unit": "F"}}, format="json")
+    assert changed.json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "F"}
+    assert user_api.get("/api/v1/me").json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "F"}
+
+
+def test_patch_ignores_unknown_fields_and_never_changes_id_or_email(user_api, user):
+    response = user_api.patch("/api/v1/me", {
+        "email": "evil@example.com", "id": "someone-else", "nickname": "x",
+        "settings": {"timezone": "America/New_York", "colour": "blue"},
+    }, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == user.id and body["email"] == user.email
+    assert body["settings"] == {"timezone": "America/New_York", "temperature_unit": "C"}
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"settings": {"timezone": "Mars/Olympus"}}, "settings.timezone"),
+    ({"settings": {"timezone": "../../etc/passwd"}}, "settings.timezone"),
+    ({"settings": {"timezone": ""}}, "settings.timezone"),
+    ({"settings": {"timezone": 5}}, "settings.timezone"),
+    ({"settings": {"temperature_unit": "K"}}, "settings.temperature_unit"),
+    ({"settings": {"temperature_unit": "c"}}, "settings.temperature_unit"),
+    ({"settings": "UTC"}, "settings.non_field_errors"),
+    ({}, "settings"),
+])
+def test_patch_with_bad_settings_is_invalid_and_changes_nothing(user_api, body, field):
+    user_api.patch("/api/v1/me", {"settings": {"timezone": "Asia/Tokyo"}}, format="json")
+    response = user_api.patch("/api/v1/me", body, format="json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+    assert field in response.json()["error"]["fields"]
+    assert user_api.get("/api/v1/me").json()["settings"] == {"timezone": "Asia/Tokyo", "temperature_unit": "C"}
+
+
+def test_each_user_sees_only_their_own_profile(user_api, other_api, user, other_user):
+    other_api.patch("/api/v1/me", {"settings": {"temperature_unit": "F"}}, format="json")
+    assert user_api.get("/api/v1/me").json()["id"] == user.id
+    assert user_api.get("/api/v1/me").json()["settings"]["temperature_unit"] == "C"
+    assert other_api.get("/api/v1/me").json()["id"] == other_user.id
+
+
+def test_the_profile_is_created_on_first_login_and_kept_afterwards(api):
+    tokens = factory.login_with_code(api, "fresh@example.com")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    me = api.get("/api/v1/me").json()
+    api.patch("/api/v1/me", {"settings": {"timezone": "Europe/Paris"}}, format="json")
+    factory.login_with_code(api, "fresh@example.com")
+    again = api.get("/api/v1/me").json()
+    assert again["created_at"] == me["created_at"] and again["settings"]["timezone"] == "Europe/Paris"
+
+
+def test_demo_seed_creates_the_demo_profile(user):
+    now = clock.now()
+    demo.seed(user_id=user.id, email="Test@Example.com", now=now)
+    profile = repository.profile_get(user_id=user.id)
+    assert profile.email == "test@example.com" and profile.created_at == clock.parse(clock.isoformat(now))
+    assert (profile.timezone, profile.temperature_unit) == ("UTC", "C")
