@@ -10,7 +10,8 @@ from apps.batches.services import share_revoke
 from apps.core import clock, ids
 from apps.core.errors import NotFound
 from apps.devices.services import device_delete
-from apps.reminders.services import reminder_cancel
+from apps.reminders.processor import process_due
+from apps.reminders.services import reminder_cancel, reminder_get, reminder_update
 from apps.support import repository
 from apps.support.repository import AuditEntry
 
@@ -63,6 +64,10 @@ ACTIONS: dict[str, SupportAction] = {action.name: action for action in (
     SupportAction("cancel_reminder", "Cancel reminder", "reminder",
                   "The reminder will not be sent (a finished one is removed from the list).", "Reminder cancelled.",
                   destructive=True),
+    SupportAction("send_reminder", "Send reminder now", "reminder",
+                  "The reminder becomes due now and a delivery run starts at once: its push goes to the user's "
+                  "devices (that run also delivers any other reminder that is due, as the 5-minute schedule "
+                  "would).", "Delivery run finished."),
     SupportAction("remove_device", "Remove device", "device",
                   "The device will no longer receive push notifications.", "Device removed.", destructive=True),
     SupportAction("revoke_share", "Revoke share link", "batch",
@@ -97,6 +102,13 @@ def _perform(action: str, *, user_id: str, target_id: str) -> str:
     if action == "cancel_reminder":
         reminder_cancel(user_id=user_id, reminder_id=target_id)
         return ""
+    if action == "send_reminder":
+        # The reminders app has no single-reminder send: make it due now and run the processor, so its rules
+        # (claims, one push per device, retries, dropping pushes of deleted batches) apply unchanged.
+        now = clock.now()
+        reminder_update(user_id=user_id, reminder_id=target_id, changes={"due_at": now})
+        process_due(now=now)
+        return f"status after the delivery run: {reminder_get(user_id=user_id, reminder_id=target_id).status}"
     if action == "remove_device":
         device_delete(user_id=user_id, device_id=target_id)
         return ""

@@ -172,14 +172,14 @@ class SupportAdminSite(admin.AdminSite):
             member = staff.staff_of(request)
             actor = services.Actor(id=member.sub, email=member.email)
             try:
-                services.support_action_perform(actor=actor, action=spec.name, user_id=identity.sub,
+                entry = services.support_action_perform(actor=actor, action=spec.name, user_id=identity.sub,
                                                 target_id=target_id)
             except NotFound as exc:
                 raise Http404(exc.message) from exc
             except ApiError as exc:
                 messages.error(request, f"{spec.title}: {exc.message}")
                 return HttpResponseRedirect(back)
-            messages.success(request, spec.done)
+            messages.success(request, f"{spec.done} ({entry.detail})" if entry.detail else spec.done)
             if spec.name == "delete_account":
                 return HttpResponseRedirect(reverse("admin:support_users", current_app=self.name))
             return HttpResponseRedirect(back)

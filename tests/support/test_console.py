@@ -225,3 +225,20 @@ def test_signing_out_ends_the_session(staff_client):
     response = staff_client.post("/admin/logout/")
     assert response.status_code == 200
     assert staff_client.get("/admin/support/users/").status_code == 302
+
+
+def test_sending_a_reminder_now_pushes_it_to_the_users_devices_and_is_audited(staff_client, demo, settings):
+    from tests.fakes.expo import FakeExpo
+
+    with FakeExpo() as expo:
+        settings.EXPO_PUSH_URL = expo.push_url
+        response = _confirm_and_do(staff_client, demo, "send_reminder", demo.reminder_id)
+        assert expo.pushed_tokens() == ["ExponentPushToken[demo-support-test]"]
+    assert reminders.reminder_get(user_id=demo.user.id, reminder_id=demo.reminder_id).status == "sent"
+    [entry] = audit.audit_entries_for_user(user_id=demo.user.id, limit=5)
+    assert entry.action == "send_reminder" and entry.detail == "status after the delivery run: sent"
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "Delivery run finished. (status after the delivery run: sent)" in page
+    # A sent reminder cannot be sent again: the staff member is told, nothing is audited.
+    staff_client.post(f"/admin/support/users/{demo.user.id}/actions/send_reminder/{demo.reminder_id}/")
+    assert len(audit.audit_entries_for_user(user_id=demo.user.id, limit=5)) == 1
