@@ -21,5 +21,7 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
 ]
 
+handler400 = "apps.core.views.handler400"
+handler403 = "apps.core.views.handler403"
 handler404 = "apps.core.views.handler404"
 handler500 = "apps.core.views.handler500"

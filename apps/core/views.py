@@ -3,7 +3,7 @@
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from apps.core.api import ApiView
-from apps.core.errors import NotFound, ServerError, json_error_response
+from apps.core.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
 
 logger = logging.getLogger("kefir.errors")
 
@@ -51,6 +51,19 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     if request.path.startswith("/api/"):
         return api_not_found(request)
     return page_not_found(request, exception)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django's own 400s (e.g. a disallowed Host header, a suspicious request) under /api/.
+    if request.path.startswith("/api/"):
+        return json_error_response(Invalid("The request was rejected."))
+    return bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_error_response(PermissionDeniedError())
+    return permission_denied(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:

@@ -67,3 +67,8 @@ def test_dynamodb_unreachable_is_503_unavailable_with_retry_after(user, settings
     wrapped = QueryError("Failed to query items", EndpointConnectionError(endpoint_url="http://x"))
     error = to_api_error(wrapped)
     assert (error.status_code, error.code, error.headers["Retry-After"]) == (503, "unavailable", "1")
+
+
+def test_a_disallowed_host_under_api_is_400_in_the_envelope(api):
+    response = api.get("/api/health", HTTP_HOST="evil.example.com")
+    assert_envelope(response, 400, "invalid")

@@ -1,0 +1,93 @@
+"""Warm latency through the Zappa handler in-process (HTTP API v2 events), and our own overhead.
+
+For list, detail and create-event: p50 and p99 of the whole call, and of the call minus the time
+spent waiting on the emulator (DynamoDB round trips, measured at botocore's boundary), i.e. what our
+code costs per request. Target (issue 9): our overhead p50 <= 5 ms.
+Run: `python -m bench latency`.
+"""
+
+import json
+import time
+
+from bench import harness, zappa_events
+
+REPEAT = 200
+
+
+class EmulatorWait:
+    """Milliseconds spent between botocore sending a DynamoDB request and receiving its response."""
+
+    def __init__(self) -> None:
+        self.total_ms = 0.0
+        self._started: float | None = None
+
+    def before_send(self, **kwargs) -> None:
+        self._started = time.perf_counter()
+
+    def received(self, **kwargs) -> None:
+        if self._started is not None:
+            self.total_ms += (time.perf_counter() - self._started) * 1000
+            self._started = None
+
+
+def main() -> None:
+    harness.start_emulator()
+    try:
+        _run()
+    finally:
+        harness.stop_emulator()
+
+
+def _run() -> None:
+    from django.conf import settings
+
+    from apps.core.dynamodb import connection
+
+    settings.ALLOWED_HOSTS.append(".execute-api.us-east-1.amazonaws.com")
+
+    handler = zappa_events.lambda_handler(zappa_events.write_zappa_settings(django_settings="kefir.settings.test"))
+    context = zappa_events.LambdaContext()
+    user = harness.signed_in_user()
+
+    def call(method: str, path: str, body: dict | None = None) -> dict:
+        response = handler(zappa_events.http_api_v2_event(method, path, token=user.access_token, body=body), context)
+        if response["statusCode"] >= 400:
+            raise RuntimeError(f"{method} {path}: {response['statusCode']} {response.get('body')}")
+        return response
+
+    batch = json.loads(call("POST", "/api/v1/batches", {"name": "Bench", "kind": "milk"})["body"])
+    for n in range(50):
+        call("POST", f"/api/v1/batches/{batch['id']}/events", {"type": "note", "note": f"note {n}"})
+
+    wait = EmulatorWait()
+    events = connection().client.meta.events
+    events.register("before-send.dynamodb", wait.before_send)
+    events.register("response-received.dynamodb", wait.received)
+    scenarios = [
+        ("GET /batches", lambda: call("GET", "/api/v1/batches")),
+        ("GET /batches/{id} (50 events)", lambda: call("GET", f"/api/v1/batches/{batch['id']}")),
+        ("POST /batches/{id}/events", lambda: call("POST", f"/api/v1/batches/{batch['id']}/events",
+                                                   {"type": "fed", "note": "bench"})),
+    ]
+    rows = []
+    for name, fn in scenarios:
+        fn()  # warm
+        totals, overheads = [], []
+        for _ in range(REPEAT):
+            wait.total_ms = 0.0
+            started = time.perf_counter()
+            fn()
+            total = (time.perf_counter() - started) * 1000
+            totals.append(total)
+            overheads.append(total - wait.total_ms)
+        rows.append([name, f"{harness.median(totals):.1f}", f"{harness.percentile(totals, 99):.1f}",
+                     f"{harness.median(overheads):.1f}", f"{harness.percentile(overheads, 99):.1f}"])
+    harness.print_table(
+        f"Warm latency through zappa.handler, ms ({REPEAT} calls each; overhead = total - emulator wait)",
+        ["call", "p50", "p99", "overhead p50", "overhead p99"], rows,
+    )
+    print("target: overhead p50 <= 5 ms")
+
+
+if __name__ == "__main__":
+    main()
