@@ -40,7 +40,7 @@ class _Message(PushMessage):
     def get_payload(self):
         # The SDK only recognises "ExponentPushToken[...]"; newer Expo SDKs hand out "ExpoPushToken[...]",
         # which the push API accepts too (tokens are validated when a device registers).
-        payload = self._replace(to="ExponentPushToken[checked]").get_payload()
+        payload = PushMessage.get_payload(self._replace(to="ExponentPushToken[checked]"))
         payload["to"] = self.to
         return payload
 

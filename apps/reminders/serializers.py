@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import clock
@@ -6,20 +8,21 @@ from apps.reminders.services import KINDS, STATUSES
 MESSAGE_MAX_LENGTH = 500  # a push payload must stay under Expo's 4 KiB
 
 
-class AwareDateTimeField(serializers.CharField):
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
     """An ISO 8601 time with an offset (API.md), as an aware UTC datetime."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 64)
-        super().__init__(**kwargs)
-
     def to_internal_value(self, data):
-        text = super().to_internal_value(data)
         try:
-            return clock.parse(text)
+            if not isinstance(data, str) or len(data) > 64:
+                raise ValueError
+            return clock.parse(data)
         except ValueError:
             raise serializers.ValidationError(
                 "Must be an ISO 8601 time with an offset, e.g. 2026-01-31T08:00:00Z.") from None
+
+    def to_representation(self, value):
+        return clock.isoformat(value)
 
 
 class ReminderCreateSerializer(serializers.Serializer):

@@ -25,13 +25,15 @@ def frozen():
         yield advance
 
 
-def make_batch(user, **overrides):
-    """A batch of `user`'s, stored by the batches service."""
-    from apps.batches import services
-
+def make_batch(api, **overrides):
+    """A batch created through the public API as `api`'s user; its JSON."""
     fields = {"name": "Morning kefir", "kind": "milk", "temperature_c": 23.0, "grains_g": 20.0, "liquid_ml": 300.0}
     fields.update(overrides)
-    return services.batch_create(user_id=user.id, **fields)
+    if isinstance(fields.get("started_at"), dt.datetime):
+        fields["started_at"] = clock.isoformat(fields["started_at"])
+    response = api.post("/api/v1/batches", fields, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
 
 
 def new_token() -> str:

@@ -1,0 +1,169 @@
+import datetime as dt
+
+import pytest
+
+from apps.core import clock
+from apps.core.hooks import batch_deleted
+from apps.reminders import repository
+from apps.reminders.erasure import erase_user
+from tests.reminders.conftest import NOW, make_batch, schedule
+
+
+@pytest.fixture
+def batch(user_api, frozen):
+    return make_batch(user_api, started_at=NOW)
+
+
+def test_scheduling_a_reminder_returns_it_pending(user_api, batch):
+    due = NOW + dt.timedelta(hours=19)
+    reminder = schedule(user_api, batch["id"], due, message="Strain it!")
+    assert reminder["status"] == "pending" and reminder["kind"] == "strain"
+    assert reminder["due_at"] == clock.isoformat(due) and reminder["message"] == "Strain it!"
+    assert reminder["sent_at"] is None and reminder["batch_id"] == batch["id"]
+    assert user_api.get(f"/api/v1/reminders/{reminder['id']}").json() == reminder
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("due_at", clock.isoformat(NOW - dt.timedelta(minutes=2))),
+    ("due_at", clock.isoformat(NOW + dt.timedelta(days=366))),
+    ("due_at", "2026-03-03T09:00:00"),
+    ("due_at", "tomorrow"),
+    ("kind", "dance"),
+    ("message", "x" * 501),
+])
+def test_bad_input_is_400_invalid_and_stores_nothing(user_api, batch, field, value):
+    body = {"batch_id": batch["id"], "kind": "feed", "due_at": clock.isoformat(NOW + dt.timedelta(hours=1))}
+    body[field] = value
+    response = user_api.post("/api/v1/reminders", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert field in response.json()["error"]["fields"]
+    assert user_api.get("/api/v1/reminders").json()["results"] == []
+
+
+def test_a_reminder_just_under_a_minute_late_is_accepted(user_api, batch):
+    schedule(user_api, batch["id"], NOW - dt.timedelta(seconds=50))
+
+
+def test_another_users_batch_is_404(other_api, batch):
+    body = {"batch_id": batch["id"], "kind": "feed", "due_at": clock.isoformat(NOW + dt.timedelta(hours=1))}
+    response = other_api.post("/api/v1/reminders", body, format="json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_another_users_reminder_is_404_for_every_method(user_api, other_api, batch):
+    reminder = schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    url = f"/api/v1/reminders/{reminder['id']}"
+    assert other_api.get(url).status_code == 404
+    assert other_api.patch(url, {"message": "mine"}, format="json").status_code == 404
+    assert other_api.delete(url).status_code == 404
+    assert user_api.get(url).json()["status"] == "pending"
+
+
+def test_the_list_is_soonest_first_filtered_and_paged(user_api, batch, frozen):
+    other_batch = make_batch(user_api, name="Water", kind="water")
+    hours = [5, 1, 3, 2, 4]
+    made = {h: schedule(user_api, batch["id"] if h % 2 else other_batch["id"], NOW + dt.timedelta(hours=h))
+            for h in hours}
+    user_api.delete(f"/api/v1/reminders/{made[4]['id']}")
+    everything = user_api.get("/api/v1/reminders").json()["results"]
+    assert [r["id"] for r in everything] == [made[h]["id"] for h in (1, 2, 3, 4, 5)]
+
+    first = user_api.get("/api/v1/reminders?limit=2&status=pending").json()
+    assert [r["id"] for r in first["results"]] == [made[1]["id"], made[2]["id"]]
+    second = user_api.get(f"/api/v1/reminders?limit=2&status=pending&cursor={first['next_cursor']}").json()
+    assert [r["id"] for r in second["results"]] == [made[3]["id"], made[5]["id"]]
+    assert second["next_cursor"] is None
+
+    by_batch = user_api.get(f"/api/v1/reminders?batch_id={other_batch['id']}").json()["results"]
+    assert [r["id"] for r in by_batch] == [made[2]["id"], made[4]["id"]]
+    cancelled = user_api.get("/api/v1/reminders?status=cancelled").json()["results"]
+    assert [r["id"] for r in cancelled] == [made[4]["id"]]
+
+
+def test_a_cursor_of_another_list_is_400(user_api, batch):
+    for h in (1, 2, 3):
+        schedule(user_api, batch["id"], NOW + dt.timedelta(hours=h))
+    cursor = user_api.get("/api/v1/reminders?limit=1").json()["next_cursor"]
+    assert user_api.get(f"/api/v1/reminders?limit=1&status=pending&cursor={cursor}").status_code == 400
+    assert user_api.get("/api/v1/reminders?status=snoozed").status_code == 400
+    assert user_api.get("/api/v1/reminders?limit=101").status_code == 400
+
+
+def test_patch_moves_a_pending_reminder_and_its_due_index_entry(user_api, batch):
+    reminder = schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    later = NOW + dt.timedelta(hours=30)
+    response = user_api.patch(f"/api/v1/reminders/{reminder['id']}",
+                              {"due_at": clock.isoformat(later), "message": "new text"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["due_at"] == clock.isoformat(later) and response.json()["message"] == "new text"
+    assert repository.reminders_due(now=NOW + dt.timedelta(hours=2), lookback=dt.timedelta(hours=48)) == []
+    (due,) = repository.reminders_due(now=later, lookback=dt.timedelta(hours=48))
+    assert due.id == reminder["id"]
+
+
+def test_patch_with_a_bad_time_or_nothing_is_400(user_api, batch):
+    reminder = schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    url = f"/api/v1/reminders/{reminder['id']}"
+    past = clock.isoformat(NOW - dt.timedelta(hours=1))
+    assert user_api.patch(url, {"due_at": past}, format="json").status_code == 400
+    assert user_api.patch(url, {}, format="json").status_code == 400
+
+
+def test_patch_of_a_cancelled_reminder_is_409_conflict(user_api, batch):
+    reminder = schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    url = f"/api/v1/reminders/{reminder['id']}"
+    assert user_api.delete(url).status_code == 204
+    response = user_api.patch(url, {"message": "too late"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+    assert user_api.get(url).json()["message"] is None
+
+
+def test_delete_cancels_and_drops_out_of_the_due_index_and_repeating_it_is_fine(user_api, batch):
+    reminder = schedule(user_api, batch["id"], NOW + dt.timedelta(minutes=5))
+    url = f"/api/v1/reminders/{reminder['id']}"
+    assert user_api.delete(url).status_code == 204
+    assert user_api.get(url).json()["status"] == "cancelled"
+    assert repository.reminders_due(now=NOW + dt.timedelta(hours=1), lookback=dt.timedelta(hours=48)) == []
+    assert user_api.delete(url).status_code == 204
+    assert user_api.delete("/api/v1/reminders/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
+
+
+def test_suggestions_follow_the_batch(user_api, other_api, batch):
+    response = user_api.get(f"/api/v1/batches/{batch['id']}/reminders/suggestions")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [s["kind"] for s in results] == ["strain", "second_ferment_done"]
+    assert results[0]["reason"].startswith("~19 h at 23 °C with 1:15 grains")
+    strain_at = clock.parse(results[0]["due_at"])
+    assert dt.timedelta(hours=18) < strain_at - NOW < dt.timedelta(hours=20)
+    # a suggestion can be scheduled as it is
+    schedule(user_api, batch["id"], strain_at, kind=results[0]["kind"])
+    assert other_api.get(f"/api/v1/batches/{batch['id']}/reminders/suggestions").status_code == 404
+    assert user_api.get("/api/v1/batches/nope/reminders/suggestions").status_code == 404
+
+
+def test_deleting_the_batch_removes_its_reminders(user_api, batch):
+    keep = make_batch(user_api, name="Keep")
+    gone = schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    kept = schedule(user_api, keep["id"], NOW + dt.timedelta(hours=1))
+    assert user_api.delete(f"/api/v1/batches/{batch['id']}").status_code == 204
+    assert [r["id"] for r in user_api.get("/api/v1/reminders").json()["results"]] == [kept["id"]]
+    assert user_api.get(f"/api/v1/reminders/{gone['id']}").status_code == 404
+
+
+def test_the_batch_deleted_receiver_is_idempotent(user, user_api, batch):
+    schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    for _ in range(2):
+        batch_deleted.send(sender=None, user_id=user.id, batch_id=batch["id"])
+    assert user_api.get("/api/v1/reminders").json()["results"] == []
+
+
+def test_erasure_removes_every_reminder_and_is_idempotent(user, user_api, batch):
+    schedule(user_api, batch["id"], NOW + dt.timedelta(hours=1))
+    erase_user(user_id=user.id)
+    erase_user(user_id=user.id)
+    assert repository.reminders_of(user_id=user.id) == []
+    assert repository.reminders_due(now=NOW + dt.timedelta(hours=2), lookback=dt.timedelta(hours=48)) == []
