@@ -167,3 +167,15 @@ def test_erasure_removes_every_reminder_and_is_idempotent(user, user_api, batch)
     erase_user(user_id=user.id)
     assert repository.reminders_of(user_id=user.id) == []
     assert repository.reminders_due(now=NOW + dt.timedelta(hours=2), lookback=dt.timedelta(hours=48)) == []
+
+
+def test_the_demo_seeds_pending_reminders_for_the_active_batch_only(user, user_api, frozen):
+    from apps.reminders import demo
+
+    demo.seed(user_id=user.id, email=user.email, now=NOW)
+    assert repository.reminders_of(user_id=user.id) == []  # no batch yet: nothing
+    active = make_batch(user_api, started_at=NOW)
+    demo.seed(user_id=user.id, email=user.email, now=NOW)
+    seeded = user_api.get("/api/v1/reminders").json()["results"]
+    assert len(seeded) == 2
+    assert {r["batch_id"] for r in seeded} == {active["id"]} and {r["status"] for r in seeded} == {"pending"}
