@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint pytest bench clean browser
+.PHONY: run test lint pytest bench clean infra-check package check-package deploy browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,10 +35,38 @@ browser:
 pytest: $(STAMP) browser
 	$(PY) -m pytest -rs
 
-test: lint pytest
+test: lint infra-check pytest
 
 bench: $(STAMP)
 	$(PY) -m bench
 
+# --- Deployment (infra/README.md) ---------------------------------------------------------------
+STAGE ?= dev
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+
+$(TOOLS_STAMP): scripts/requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS) || python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-tools.txt
+	touch $(TOOLS_STAMP)
+
+# CloudFormation lint, checkov (skips listed and explained in infra/.checkov.yaml), shellcheck.
+infra-check: $(STAMP) $(TOOLS_STAMP)
+	$(VENV)/bin/cfn-lint infra/*.yaml
+	$(TOOLS)/bin/checkov -d infra --config-file infra/.checkov.yaml
+	command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck; }
+	shellcheck infra/deploy.sh scripts/build_package.sh
+
+# The Lambda zip of a stage, built offline for arm64: .build/kefir-$(STAGE).zip
+package: $(STAMP)
+	bash scripts/build_package.sh $(STAGE)
+
+check-package:
+	$(PY) scripts/check_package.py .build/kefir-$(STAGE).zip
+
+# Needs AWS credentials: stacks in order, then zappa deploy/update (infra/deploy.sh).
+deploy: $(STAMP)
+	bash infra/deploy.sh $(STAGE)
+
 clean:
-	rm -rf $(VENV) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .venv-package .build .local .pytest_cache .ruff_cache

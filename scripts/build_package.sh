@@ -70,13 +70,13 @@ if [[ "$(cat "$PKG_VENV/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; t
     # the one thing it leaves out is pip itself, which zappa declares but Lambda never needs.
     quiet_pip install --no-index --find-links "$WHEELS" "${TARGET[@]}" --only-binary=:all: --no-deps \
         --no-compile --target "$SITE" -r requirements.txt
-    rm -rf "$SITE/bin"  # console scripts with this machine's shebang: nothing on Lambda runs them
+    rm -rf "${SITE:?}/bin"  # console scripts with this machine's shebang: nothing on Lambda runs them
     echo "$req_hash" > "$PKG_VENV/.requirements.sha256"
 fi
 
 # 3. A clean copy of the app (nothing from the dev tree but code and settings).
 SRC="$BUILD/$STAGE/src"
-rm -rf "$BUILD/$STAGE"
+rm -rf "${BUILD:?}/${STAGE:?}"
 mkdir -p "$SRC"
 cp -r manage.py zappa_settings.json kefir apps "$SRC/"
 [[ -d templates ]] && cp -r templates "$SRC/"
@@ -85,7 +85,7 @@ find "$SRC" -name __pycache__ -prune -exec rm -rf {} +
 # 4. Static files (admin, browsable API) with WhiteNoise's hashed, compressed manifest.
 # collectstatic only reads STATIC*, but kefir.settings.aws refuses to load without its variables:
 # these placeholders never reach Lambda (the real values come from zappa_settings.json / deploy.sh).
-echo "== collectstatic"
+echo "== collectstatic (t+$(( $(date +%s) - start )) s)"
 (cd "$SRC" && env DJANGO_SETTINGS_MODULE=kefir.settings.aws KEFIR_STAGE="$STAGE" \
     DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=build DYNAMODB_TABLE_NAME=build \
     PHOTOS_BUCKET=build COGNITO_USER_POOL_ID=build COGNITO_APP_CLIENT_ID=build \
@@ -93,13 +93,13 @@ echo "== collectstatic"
     "$PY" manage.py collectstatic --noinput -v 0)
 
 # 5. Zappa packs the app and the package venv (no AWS call, no PyPI call: use_precompiled_packages false).
-echo "== zappa package $STAGE"
+echo "== zappa package $STAGE (t+$(( $(date +%s) - start )) s)"
 (cd "$SRC" && VIRTUAL_ENV="$PKG_VENV" "$ROOT/.venv/bin/zappa" package "$STAGE" -o "$BUILD/$STAGE/raw.zip" \
     > "$BUILD/$STAGE/zappa.log" 2>&1) || { cat "$BUILD/$STAGE/zappa.log"; exit 1; }
 
 # 6. Bytecode for Lambda's Python 3.11, valid whatever the files' timestamps, with /var/task paths.
-echo "== precompiling bytecode"
-"$PY" "$ROOT/scripts/finish_package.py" "$BUILD/$STAGE/raw.zip" "$OUT" --work "$BUILD/$STAGE/pkg"
+echo "== precompiling bytecode (t+$(( $(date +%s) - start )) s)"
+PYTHONHASHSEED=0 "$PY" "$ROOT/scripts/finish_package.py" "$BUILD/$STAGE/raw.zip" "$OUT" --work "$BUILD/$STAGE/pkg"
 rm -rf "$BUILD/$STAGE/pkg" "$BUILD/$STAGE/raw.zip"
 
 echo "== built $OUT ($(du -h "$OUT" | cut -f1)) in $(( $(date +%s) - start )) s"

@@ -7,6 +7,9 @@ trusted as they are; the package is immutable, so they can never go stale.
 
 import argparse
 import compileall
+import hashlib
+import json
+import os
 import shutil
 import sys
 import zipfile
@@ -22,6 +25,9 @@ def finish(raw: Path, out: Path, work: Path) -> int:
     shutil.rmtree(work, ignore_errors=True)
     with zipfile.ZipFile(raw) as zf:
         zf.extractall(work)
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # Bytecode of sets/frozensets depends on string hashing: a fixed seed keeps builds identical.
+        raise SystemExit("run with PYTHONHASHSEED=0 so the bytecode is reproducible")
     ok = compileall.compile_dir(
         str(work),
         quiet=1,
@@ -32,6 +38,7 @@ def finish(raw: Path, out: Path, work: Path) -> int:
     )
     if not ok:
         raise SystemExit("compileall failed")
+    _make_reproducible(work)
     tmp = out.with_suffix(".zip.tmp")
     count = 0
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
@@ -44,6 +51,24 @@ def finish(raw: Path, out: Path, work: Path) -> int:
             count += 1
     tmp.replace(out)
     return count
+
+
+def _make_reproducible(work: Path) -> None:
+    """Zappa's package_info.json holds a random uuid and the build time; derive both from the content.
+
+    The same source then gives the same zip, byte for byte, so infra/deploy.sh can tell from Lambda's
+    CodeSha256 that nothing changed and skip the update.
+    """
+    info_path = work / "package_info.json"
+    if not info_path.exists():
+        return
+    digest = hashlib.sha256()
+    for path in sorted(p for p in work.rglob("*") if p.is_file() and p != info_path):
+        digest.update(str(path.relative_to(work)).encode() + b"\0" + path.read_bytes())
+    info = json.loads(info_path.read_text())
+    info.update(uuid=digest.hexdigest()[:32], build_time=os.environ.get("SOURCE_DATE_EPOCH", "0"),
+                build_user="kefir-build")
+    info_path.write_text(json.dumps(info, indent=4, sort_keys=True))
 
 
 def main() -> None:
