@@ -133,6 +133,9 @@ class LogoutView(ApiView):
 
 
 class MeView(ApiView):
+    # Erasure revokes the tokens first; the client may still retry a DELETE that failed half-way.
+    allow_revoked_tokens = ("DELETE",)
+
     @extend_schema(summary="The caller's profile", responses={200: ProfileOutput, 401: NOT_AUTHENTICATED})
     def get(self, request):
         return Response(ProfileOutput(services.profile_get(user_id=self.user_id)).data)
@@ -152,7 +155,8 @@ class MeView(ApiView):
     @extend_schema(
         summary="Delete the account and all its data",
         description="Every item, photo, share link and device of the user is deleted and the identity removed; "
-                    "the caller's tokens stop working at once. Retrying after an error finishes the job.",
+                    "the caller's tokens stop working at once for everything but this call: retrying DELETE "
+                    "with them after an error finishes the job (and answers 204 once done).",
         responses={204: OpenApiResponse(description="Deleted."), 401: NOT_AUTHENTICATED},
     )
     def delete(self, request):

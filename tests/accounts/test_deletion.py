@@ -64,3 +64,14 @@ def test_a_retry_finishes_after_a_partial_failure(user, user_api):
 def test_erasure_modules_that_do_not_exist_yet_are_skipped():
     assert deletion._erasure_module("no_such_app") is None
     assert deletion._erasure_module("accounts") is not None
+
+
+def test_the_client_can_retry_a_delete_that_failed_half_way_with_its_revoked_token(user, user_api):
+    user_api.get("/api/v1/me")
+    with faults.inject(aws.client("cognito-idp"), service="cognito-identity-provider",
+                       operations={"AdminDeleteUser"}, fault="unreachable"):
+        assert user_api.delete("/api/v1/me").status_code == 503
+    assert user_api.get("/api/v1/me").status_code == 401  # the token does nothing else any more
+    assert user_api.delete("/api/v1/me").status_code == 204
+    assert get_provider().get_user(user.id) is None
+    assert user_api.delete("/api/v1/me").status_code == 204  # and once done, stays done
