@@ -245,3 +245,8 @@ LOGGING = {
 # revocation is kept (past the longest access token life, 60 min).
 REVOCATION_CHECK_INTERVAL_S = 60
 REVOKED_USER_RETENTION_S = 2 * 3600
+
+# A delivery run stops claiming reminders after this long, well inside the Lambda timeout (30 s,
+# zappa_settings.json); what is left stays pending for the next run five minutes later.
+REMINDER_RUN_BUDGET_S = 20
+EXPO_PUSH_TIMEOUT_S = 8
