@@ -40,7 +40,8 @@ def _parse(serializer_class, data) -> dict:
 
 
 class BatchListView(ApiView):
-    @extend_schema(parameters=[BatchListQuery], responses=BatchPageOutput, summary="List your batches, newest first")
+    @extend_schema(operation_id="batches_list", parameters=[BatchListQuery], responses=BatchPageOutput,
+                   summary="List your batches, newest first")
     def get(self, request):
         query = _parse(BatchListQuery, request.query_params)
         batches, cursor = services.batch_list(

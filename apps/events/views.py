@@ -23,7 +23,7 @@ def _parse(serializer_class, data) -> dict:
 
 
 class EventListView(ApiView):
-    @extend_schema(parameters=[EventListQuery], responses=EventPageOutput,
+    @extend_schema(operation_id="batches_events_list", parameters=[EventListQuery], responses=EventPageOutput,
                    summary="A batch's timeline, newest occurred_at first")
     def get(self, request, batch_id: str):
         query = _parse(EventListQuery, request.query_params)

@@ -25,7 +25,8 @@ def _out(reminder: Reminder) -> dict:
 
 
 class ReminderListView(ApiView):
-    @extend_schema(parameters=[ReminderListQuerySerializer], responses=ReminderListSerializer,
+    @extend_schema(operation_id="reminders_list", parameters=[ReminderListQuerySerializer],
+                   responses=ReminderListSerializer,
                    summary="The caller's reminders, soonest due first",
                    description="Sent, failed and cancelled reminders stay listed for 90 days.")
     def get(self, request):

@@ -209,6 +209,15 @@ SPECTACULAR_SETTINGS = {
         "apps.core.schema.add_error_responses",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a `kind` and a `status`, each with its own values: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "BatchKindEnum": "apps.batches.machine.KINDS",
+        "BatchStatusEnum": "apps.batches.machine.STATUSES",
+        "ReminderKindEnum": "apps.reminders.services.KINDS",
+        "ReminderStatusEnum": "apps.reminders.services.STATUSES",
+        "ExportStatusEnum": ["pending", "ready", "failed"],
+        "ExportPendingStatusEnum": ["pending"],
+    },
 }
 
 CORS_ALLOWED_ORIGINS = [o for o in (env("CORS_ALLOWED_ORIGINS", "") or "").split(",") if o]
