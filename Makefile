@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint pytest bench clean infra-check package check-package deploy browser
+.PHONY: run test lint pytest bench clean infra-check package check-package package-check deploy browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,7 +35,8 @@ browser:
 pytest: $(STAMP) browser
 	$(PY) -m pytest -rs
 
-test: lint infra-check pytest
+# CI also builds the dev package (offline once the wheels are cached) and checks its binaries.
+test: lint infra-check pytest package-check
 
 bench: $(STAMP)
 	$(PY) -m bench
@@ -63,6 +64,9 @@ package: $(STAMP)
 
 check-package:
 	$(PY) scripts/check_package.py .build/kefir-$(STAGE).zip
+
+package-check: package
+	$(MAKE) --no-print-directory check-package STAGE=$(STAGE)
 
 # Needs AWS credentials: stacks in order, then zappa deploy/update (infra/deploy.sh).
 deploy: $(STAMP)

@@ -20,6 +20,10 @@ from zappa.handler import LambdaHandler
 
 from apps.core.dynamodb import count_requests
 
+# Requests through a raw WSGI handler (unlike Django's test client) fire request_started, whose
+# close_old_connections() touches the database connection once any earlier test opened it.
+pytestmark = pytest.mark.django_db
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 
