@@ -15,6 +15,10 @@ from schemathesis.specs.openapi.checks import (
 from kefir.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+# Django's WSGI handler closes stale database connections on every request (request_started), and the
+# admin's SQLite may be open from earlier tests: let it.
+pytestmark = pytest.mark.django_db
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
