@@ -1,5 +1,6 @@
 """Health, the API root, and the envelope for paths and errors outside DRF views."""
 
+import functools
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -40,6 +41,23 @@ class ApiRootView(ApiView):
     def get(self, request):
         links = {"schema": reverse("schema", request=request), "docs": reverse("swagger-ui", request=request)}
         return Response(links)
+
+
+@functools.cache
+def _schema_views() -> tuple:
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    return SpectacularAPIView.as_view(), SpectacularSwaggerView.as_view(url_name="schema")
+
+
+def schema(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """GET /api/schema/: the OpenAPI document (drf-spectacular imported on first use, not at cold start)."""
+    return _schema_views()[0](request, *args, **kwargs)
+
+
+def swagger_ui(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """GET /api/docs/: Swagger UI over /api/schema/."""
+    return _schema_views()[1](request, *args, **kwargs)
 
 
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:

@@ -203,7 +203,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
-    "PREPROCESSING_HOOKS": ["apps.core.schema.drop_trailing_slash_twins"],
+    "PREPROCESSING_HOOKS": [
+        "apps.accounts.openapi.register_bearer_scheme",
+        "apps.core.schema.drop_trailing_slash_twins",
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.schema.add_error_responses",

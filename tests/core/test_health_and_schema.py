@@ -21,6 +21,7 @@ def test_the_schema_is_a_valid_openapi_3_document(api):
     assert "/api/health" in document["paths"]
     assert "/api/health/" not in document["paths"]
     assert "Error" in document["components"]["schemas"]
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
 def test_swagger_ui_and_browsable_api_answer(api):
