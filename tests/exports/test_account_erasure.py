@@ -137,14 +137,13 @@ def test_every_app_in_the_erasure_order_provides_erase_user(app):
     assert callable(module.erase_user)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known gap (apps/core, not exports): idempotency records are keyed IDEMPOTENCY#{sub}#{key} outside the "
-    "user's partition, hold the stored response body (user data), and no erase_user can find them without "
-    "a Scan; they linger until their 24 h TTL. Strict: this test fails loudly once erasure covers them."))
 def test_idempotency_records_of_an_erased_user_are_gone_too(user, user_api):
     _use_every_feature(user_api, device_token="ExponentPushToken[idemp1234567]", idempotency_key="first-batch")
+    stored = [i for i in _scan_table() if i["SK"]["S"].startswith("IDEMPOTENCY#") and _mentions(i, (user.id,))]
+    assert len(stored) == 1
     assert user_api.delete("/api/v1/me").status_code == 204
-    assert [i["PK"]["S"] for i in _scan_table() if i["PK"]["S"].startswith(f"IDEMPOTENCY#{user.id}#")] == []
+    # Idempotency records live in the user's partition (apps/core/repository.py), so erasure finds them.
+    assert [i for i in _scan_table() if i["SK"]["S"].startswith("IDEMPOTENCY#") and _mentions(i, (user.id,))] == []
 
 
 def _fail_half_way(client) -> None:
@@ -166,10 +165,6 @@ def test_an_erasure_that_failed_half_way_is_finished_by_running_it_again(user, u
     assert not _identity_exists(user.email)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known gap (apps/accounts.deletion, not exports): account_delete revokes the tokens before erasing, so "
-    "after a half-way failure the client's retry of DELETE /me is 401, and a fresh login is revoked too "
-    "(by sub, for REVOKED_USER_RETENTION_S); only a server-side re-run finishes the job."))
 def test_a_delete_me_that_failed_half_way_can_be_retried_by_the_client(user, user_api):
     _use_every_feature(user_api, device_token="ExponentPushToken[client123456]")
     _fail_half_way(user_api)
