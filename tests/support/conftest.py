@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.urls import set_script_prefix
 
 from apps.batches import services as batches
 from apps.core import clock, ids
@@ -59,6 +60,14 @@ def sign_in(client: Client, email: str, *, next_url: str = "/admin/"):
     assert response.status_code == 200, response.status_code
     assert b'name="code"' in response.content
     return client.post("/admin/login/", {"step": "code", "code": last_code(email), "next": next_url})
+
+
+@pytest.fixture(autouse=True)
+def root_script_prefix():
+    """Serve from `/`: Zappa's handler (tests/deploy) sets the thread's script prefix to its stage (`/dev`)."""
+    set_script_prefix("/")
+    yield
+    set_script_prefix("/")
 
 
 @pytest.fixture
