@@ -3,6 +3,7 @@
 import pytest
 import requests
 from django.conf import settings
+from django.urls import set_script_prefix
 from rest_framework.test import APIClient
 
 from apps.core import bootstrap, identity, revocation
@@ -32,6 +33,8 @@ def aws(aws_server, settings):
     identity.reset()
     yield aws_server
     identity.reset()
+    # A Lambda event with a stage (/dev) sets Django's thread-local script prefix; don't let it leak.
+    set_script_prefix("/")
 
 
 @pytest.fixture
