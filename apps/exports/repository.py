@@ -116,6 +116,12 @@ def export_finish(*, user_id: str, export_id: str, status: str, object_key: str 
     return True
 
 
+def exports_of(*, user_id: str) -> list[Export]:
+    """The user's exports (they expire after 7 days, so few), newest first."""
+    items = TableItem.query(_pk(user_id), TableItem.SK.startswith(_PREFIX), scan_index_forward=False)
+    return [_export(item) for item in items if isinstance(item, ExportItem)]
+
+
 def exports_delete_all(*, user_id: str) -> int:
     """Remove every export item and the pending marker of the user; how many went."""
     items = list(TableItem.query(_pk(user_id), TableItem.SK.startswith(_PREFIX), page_size=PAGE_SIZE))

@@ -71,7 +71,6 @@ def user_overview(*, user_id: str) -> UserOverview | None:
         return None
     user_id = identity.sub
     listed = list(itertools.islice(batches.batches_iter(user_id=user_id), BATCHES_SHOWN + 1))
-    pending = exports.export_pending(user_id=user_id)
     return UserOverview(
         identity=identity,
         profile=accounts.profile_get(user_id=user_id),
@@ -79,7 +78,7 @@ def user_overview(*, user_id: str) -> UserOverview | None:
         more_batches=len(listed) > BATCHES_SHOWN,
         reminders=sorted(reminders.reminders_of(user_id=user_id), key=lambda r: r.due_at, reverse=True),
         devices=devices.devices_all(user_id=user_id),
-        exports=[pending] if pending else [],
+        exports=exports.exports_of(user_id=user_id),
         audit=repository.audit_entries_for_user(user_id=user_id, limit=AUDIT_SHOWN),
     )
 

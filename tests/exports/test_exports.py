@@ -187,3 +187,13 @@ def test_the_bucket_expires_exports_after_seven_days():
     rules = aws.client("s3").get_bucket_lifecycle_configuration(Bucket=settings.PHOTOS_BUCKET)["Rules"]
     (rule,) = [r for r in rules if r["ID"] == "expire-exports"]
     assert rule["Filter"]["Prefix"] == "exports/" and rule["Expiration"]["Days"] == 7
+
+
+def test_exports_of_lists_the_users_exports_newest_first_and_only_theirs(user_api, other_api, user):
+    from apps.exports import repository
+
+    first = user_api.post("/api/v1/exports", {"format": "json"}, format="json").json()["id"]
+    user_api.get(f"/api/v1/exports/{first}")
+    other_api.post("/api/v1/exports", {"format": "csv"}, format="json")
+    second = user_api.post("/api/v1/exports", {"format": "csv"}, format="json").json()["id"]
+    assert [e.id for e in repository.exports_of(user_id=user.id)] == [second, first]
