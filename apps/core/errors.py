@@ -132,6 +132,9 @@ def _is_unavailable(exc: BaseException) -> bool:
         response = getattr(current, "response", None)
         if isinstance(response, dict) and response.get("Error", {}).get("Code") in THROTTLING_CODES:
             return True
+        # An AWS 5xx (a HEAD answer has no body, so no error code to go by).
+        if isinstance(response, dict) and response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            return True
         if getattr(current, "cause_response_code", None) in THROTTLING_CODES:
             return True
         current = getattr(current, "cause", None) or current.__cause__ or current.__context__
