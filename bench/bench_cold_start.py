@@ -106,11 +106,7 @@ def _measure(*, cwd: Path, settings_folder: Path, event: dict, env: dict) -> lis
 
 
 def main() -> None:
-    harness.start_emulator()
-    try:
-        _run()
-    finally:
-        harness.stop_emulator()
+    harness.with_emulator(_run)
 
 
 def _run() -> None:

@@ -31,11 +31,7 @@ class EmulatorWait:
 
 
 def main() -> None:
-    harness.start_emulator()
-    try:
-        _run()
-    finally:
-        harness.stop_emulator()
+    harness.with_emulator(_run)
 
 
 def _run() -> None:

@@ -43,6 +43,15 @@ def stop_emulator() -> None:
         _server = None
 
 
+def with_emulator(body: Callable[[], None]) -> None:
+    """Run `body` with this process's emulator up, and stop it afterwards whatever happens."""
+    start_emulator()
+    try:
+        body()
+    finally:
+        stop_emulator()
+
+
 def signed_in_user(email: str | None = None):
     """A user with real tokens from the emulator's pool (see tests/factory.py)."""
     from tests import factory
