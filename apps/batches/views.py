@@ -20,7 +20,7 @@ from apps.batches.serializers import (
     UtcDateTimeField,
     public_photo_url,
 )
-from apps.core.api import ApiView
+from apps.core.api import ApiView, validated
 from apps.core.errors import ApiError
 from apps.events import photos
 from apps.events.serializers import EventOutput
@@ -33,17 +33,11 @@ BatchDetailOutput = inline_serializer("BatchDetail", {
 })
 
 
-def _parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class BatchListView(ApiView):
     @extend_schema(operation_id="batches_list", parameters=[BatchListQuery], responses=BatchPageOutput,
                    summary="List your batches, newest first")
     def get(self, request):
-        query = _parse(BatchListQuery, request.query_params)
+        query = validated(BatchListQuery, request.query_params)
         batches, cursor = services.batch_list(
             user_id=self.user_id, status_filter=query.get("status"), limit=query["limit"], cursor=query.get("cursor")
         )
@@ -51,7 +45,7 @@ class BatchListView(ApiView):
 
     @extend_schema(request=BatchCreateInput, responses={201: BatchOutput}, summary="Create a batch")
     def post(self, request):
-        data = _parse(BatchCreateInput, request.data)
+        data = validated(BatchCreateInput, request.data)
         batch = services.batch_create(user_id=self.user_id, **{k: v for k, v in data.items() if v is not None})
         return Response(BatchOutput(batch).data, status=201)
 
@@ -77,7 +71,7 @@ class BatchDetailView(ApiView):
         ),
     )
     def patch(self, request, batch_id: str):
-        data = dict(_parse(BatchUpdateInput, request.data))
+        data = dict(validated(BatchUpdateInput, request.data))
         version = data.pop("version")
         batch = services.batch_update(user_id=self.user_id, batch_id=batch_id, version=version, changes=data)
         return Response(BatchOutput(batch).data)

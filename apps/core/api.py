@@ -8,6 +8,13 @@ from apps.core.authentication import user_id_of
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def validated(serializer_class, data) -> dict:
+    """`data` checked by an input serializer; a DRF ValidationError (400 invalid, with fields) otherwise."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class ApiView(APIView):
     """Subclass this for every endpoint; `self.user_id` is the verified caller's `sub`."""
 

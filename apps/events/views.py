@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from apps.core.api import ApiView
+from apps.core.api import ApiView, validated
 from apps.events import services
 from apps.events.serializers import (
     EventCreateInput,
@@ -16,17 +16,11 @@ from apps.events.serializers import (
 )
 
 
-def _parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class EventListView(ApiView):
     @extend_schema(operation_id="batches_events_list", parameters=[EventListQuery], responses=EventPageOutput,
                    summary="A batch's timeline, newest occurred_at first")
     def get(self, request, batch_id: str):
-        query = _parse(EventListQuery, request.query_params)
+        query = validated(EventListQuery, request.query_params)
         events, cursor = services.event_list(
             user_id=self.user_id, batch_id=batch_id, type=query.get("type"), limit=query["limit"],
             cursor=query.get("cursor"),
@@ -39,7 +33,7 @@ class EventListView(ApiView):
                     "`rating` is for `tasted` events only; `temperature` events need `temperature_c`.",
     )
     def post(self, request, batch_id: str):
-        data = _parse(EventCreateInput, request.data)
+        data = validated(EventCreateInput, request.data)
         event = services.event_create(user_id=self.user_id, batch_id=batch_id, **data)
         return Response(EventOutput(event).data, status=201)
 
@@ -52,7 +46,7 @@ class EventDetailView(ApiView):
 
     @extend_schema(request=EventUpdateInput, responses=EventOutput, summary="Edit an event")
     def patch(self, request, batch_id: str, event_id: str):
-        data = _parse(EventUpdateInput, request.data)
+        data = validated(EventUpdateInput, request.data)
         event = services.event_update(user_id=self.user_id, batch_id=batch_id, event_id=event_id, changes=data)
         return Response(EventOutput(event).data)
 
@@ -71,6 +65,6 @@ class PhotoUploadView(ApiView):
                     "another content type, another key, or more than 10 MiB.",
     )
     def post(self, request, batch_id: str):
-        data = _parse(PhotoUploadInput, request.data)
+        data = validated(PhotoUploadInput, request.data)
         body = services.photo_upload_create(user_id=self.user_id, batch_id=batch_id, **data)
         return Response(body, status=201)
