@@ -17,7 +17,7 @@ from apps.accounts.serializers import (
     VerifyInput,
     error_schema,
 )
-from apps.core.api import ApiView
+from apps.core.api import ApiView, validated
 
 INVALID = OpenApiResponse(
     error_schema("ValidationError", "`invalid`"),
@@ -65,9 +65,8 @@ class LoginView(PublicAuthView):
         responses={200: LoginOutput, 400: INVALID, 429: THROTTLED},
     )
     def post(self, request):
-        data = LoginInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        challenge = services.auth_login_start(email=data.validated_data["email"], client_ip=client_ip(request))
+        data = validated(LoginInput, request.data)
+        challenge = services.auth_login_start(email=data["email"], client_ip=client_ip(request))
         return Response(LoginOutput(challenge).data)
 
 
@@ -100,9 +99,8 @@ class VerifyView(PublicAuthView):
         },
     )
     def post(self, request):
-        data = VerifyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = services.auth_login_verify(**data.validated_data)
+        data = validated(VerifyInput, request.data)
+        result = services.auth_login_verify(**data)
         return Response(TokensOutput({**vars(result.tokens), "token_type": "Bearer"}).data)
 
 
@@ -114,9 +112,8 @@ class RefreshView(PublicAuthView):
             description="`not_authenticated`: the refresh token is invalid, expired or revoked (logout).")},
     )
     def post(self, request):
-        data = RefreshInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        tokens = services.auth_refresh(refresh_token=data.validated_data["refresh_token"])
+        data = validated(RefreshInput, request.data)
+        tokens = services.auth_refresh(refresh_token=data["refresh_token"])
         return Response(RefreshOutput({**vars(tokens), "token_type": "Bearer"}).data)
 
 
@@ -147,9 +144,8 @@ class MeView(ApiView):
         responses={200: ProfileOutput, 400: INVALID, 401: NOT_AUTHENTICATED},
     )
     def patch(self, request):
-        data = ProfilePatchInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        profile = services.profile_update_settings(user_id=self.user_id, **data.validated_data["settings"])
+        data = validated(ProfilePatchInput, request.data)
+        profile = services.profile_update_settings(user_id=self.user_id, **data["settings"])
         return Response(ProfileOutput(profile).data)
 
     @extend_schema(

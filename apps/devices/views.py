@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from apps.core import ids
-from apps.core.api import ApiView
+from apps.core.api import ApiView, validated
 from apps.core.cursors import decode_cursor, encode_cursor
 from apps.core.errors import NotFound
 from apps.devices import repository, services
@@ -26,11 +26,10 @@ class DeviceListView(ApiView):
     @extend_schema(parameters=[DeviceListQuerySerializer], responses=DeviceListSerializer,
                    summary="The caller's devices, oldest first")
     def get(self, request):
-        query = DeviceListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = validated(DeviceListQuerySerializer, request.query_params)
         scope = f"devices:{self.user_id}"
-        start = decode_cursor(query.validated_data.get("cursor"), scope=scope)
-        devices, last_key = repository.devices_of(user_id=self.user_id, limit=query.validated_data["limit"],
+        start = decode_cursor(query.get("cursor"), scope=scope)
+        devices, last_key = repository.devices_of(user_id=self.user_id, limit=query["limit"],
                                                   start_key=start)
         return Response({"results": [_out(d) for d in devices], "next_cursor": encode_cursor(last_key, scope=scope)})
 
@@ -42,11 +41,10 @@ class DeviceListView(ApiView):
         summary="Register an Expo push token",
     )
     def post(self, request):
-        body = DeviceInSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(DeviceInSerializer, request.data)
         device, created = services.device_register(
-            user_id=self.user_id, token=body.validated_data["token"], platform=body.validated_data["platform"],
-            name=body.validated_data.get("name") or None,
+            user_id=self.user_id, token=body["token"], platform=body["platform"],
+            name=body.get("name") or None,
         )
         return Response(_out(device), status=201 if created else 200)
 

@@ -5,7 +5,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.core import clock
-from apps.core.api import ApiView
+from apps.core.api import ApiView, validated
 from apps.exports import services
 from apps.exports.serializers import ExportAcceptedSerializer, ExportRequestSerializer, ExportSerializer
 
@@ -77,9 +77,8 @@ class ExportsView(ApiView):
         summary="Start a package of all the caller's data",
     )
     def post(self, request):
-        body = ExportRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        export, _started = services.export_request(user_id=self.user_id, format=body.validated_data["format"])
+        body = validated(ExportRequestSerializer, request.data)
+        export, _started = services.export_request(user_id=self.user_id, format=body["format"])
         return Response(ExportAcceptedSerializer({"id": export.id, "status": "pending"}).data, status=202)
 
 

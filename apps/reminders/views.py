@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.core import clock
-from apps.core.api import ApiView
+from apps.core.api import ApiView, validated
 from apps.reminders import services
 from apps.reminders.repository import Reminder
 from apps.reminders.serializers import (
@@ -30,9 +30,7 @@ class ReminderListView(ApiView):
                    summary="The caller's reminders, soonest due first",
                    description="Sent, failed and cancelled reminders stay listed for 90 days.")
     def get(self, request):
-        query = ReminderListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = validated(ReminderListQuerySerializer, request.query_params)
         reminders, next_cursor = services.reminder_list(
             user_id=self.user_id, status=data.get("status"), batch_id=data.get("batch_id"), limit=data["limit"],
             cursor=data.get("cursor"),
@@ -42,9 +40,7 @@ class ReminderListView(ApiView):
     @extend_schema(request=ReminderCreateSerializer, responses={201: ReminderSerializer},
                    summary="Schedule a push reminder for one of the caller's batches")
     def post(self, request):
-        body = ReminderCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(ReminderCreateSerializer, request.data)
         reminder = services.reminder_schedule(user_id=self.user_id, batch_id=data["batch_id"], kind=data["kind"],
                                               due_at=data["due_at"], message=data.get("message"))
         return Response(_out(reminder), status=201)
@@ -58,10 +54,9 @@ class ReminderDetailView(ApiView):
     @extend_schema(request=ReminderUpdateSerializer, responses=ReminderSerializer,
                    summary="Move a pending reminder or change its message (409 once sent, failed or cancelled)")
     def patch(self, request, reminder_id: str):
-        body = ReminderUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(ReminderUpdateSerializer, request.data)
         reminder = services.reminder_update(user_id=self.user_id, reminder_id=reminder_id,
-                                            changes=dict(body.validated_data))
+                                            changes=dict(body))
         return Response(_out(reminder))
 
     @extend_schema(responses={204: None}, summary="Cancel a reminder",
