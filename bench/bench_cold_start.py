@@ -3,8 +3,10 @@ GET /api/v1/batches, against a bare Django + DRF "hello" project through the sam
 built by this script in a temporary folder). Target (issue 9): ratio <= 1.3.
 
 The deployed package is arm64 and cannot run on this x86-64 machine, so both sides run from this
-machine's virtualenv with bytecode precompiled (unchecked-hash, as the package has it). Each side is
-measured in REPEAT fresh processes; medians are reported. The emulator runs in this (parent) process.
+machine's virtualenv. Like the package, each project's code runs from a copy in a temporary folder
+with unchecked-hash bytecode (never compiled into the source tree, where such bytecode would outlive
+edits). Each side is measured in REPEAT fresh processes; medians are reported. The emulator runs in
+this (parent) process.
 Run: `python -m bench cold_start`.
 """
 
@@ -12,6 +14,7 @@ import compileall
 import json
 import os
 import py_compile
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,6 +63,16 @@ HELLO_URLS = textwrap.dedent("""
 
 def _precompile(folder: Path) -> None:
     compileall.compile_dir(str(folder), quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+
+
+def _kefir_copy() -> Path:
+    """The project's code as the package holds it: apps, kefir and manage.py, precompiled."""
+    folder = Path(tempfile.mkdtemp(prefix="kefir-cold-"))
+    for name in ("apps", "kefir"):
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(ROOT / "manage.py", folder / "manage.py")
+    _precompile(folder)
+    return folder
 
 
 def _hello_project() -> Path:
@@ -113,8 +126,7 @@ def _run() -> None:
     from django.conf import settings
 
     user = harness.signed_in_user()
-    _precompile(ROOT / "apps")
-    _precompile(ROOT / "kefir")
+    project = _kefir_copy()
     ours_settings = zappa_events.write_zappa_settings(django_settings="kefir.settings.test")
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     ours_env = {
@@ -123,7 +135,7 @@ def _run() -> None:
         "DJANGO_ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
     }
     event = zappa_events.http_api_v2_event("GET", "/api/v1/batches", token=user.access_token)
-    ours = _measure(cwd=ROOT, settings_folder=ours_settings, event=event, env=ours_env)
+    ours = _measure(cwd=project, settings_folder=ours_settings, event=event, env=ours_env)
     hello = _hello_project()
     floor = _measure(cwd=hello, settings_folder=hello, event=event, env={**base_env, "PYTHONPATH": str(hello)})
     ratio = harness.median(ours) / harness.median(floor)

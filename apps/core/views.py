@@ -5,7 +5,7 @@ import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 
 from apps.core.api import ApiView
 from apps.core.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
+from apps.core.schema import extend_schema
 
 logger = logging.getLogger("kefir.errors")
 

@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The API of the Kefir app: batches, timelines, photos, reminders, sharing, exports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Applies the views' deferred annotations (apps.core.schema.extend_schema) before generating.
+    "DEFAULT_GENERATOR_CLASS": "apps.core.openapi.SchemaGenerator",
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
     "PREPROCESSING_HOOKS": [
         "apps.accounts.openapi.register_bearer_scheme",
