@@ -1,11 +1,18 @@
-from django.urls import include, path, re_path
+from django.urls import path, re_path
 
 from apps.core import views as core_views
-from apps.core.urls import both
-from apps.support.sites import site as support_site
+from apps.core.urls import both, lazy_include
 
-# Each app's API lives in its own urls.py under /api/v1/ (paths relative to it).
-API_APPS = ["accounts", "batches", "events", "reminders", "devices", "exports"]
+# Each app's API lives in its own urls.py under /api/v1/ (paths relative to it), with the first path
+# segments it serves: an app's URLconf and views are imported on the first request for one of them.
+API_APPS = {
+    "accounts": ("auth", "me"),
+    "batches": ("batches", "public"),
+    "events": ("batches",),
+    "reminders": ("reminders", "batches"),
+    "devices": ("devices",),
+    "exports": ("exports",),
+}
 
 urlpatterns = [
     *both("api/health", core_views.HealthView.as_view(), name="health"),
@@ -14,9 +21,9 @@ urlpatterns = [
     path("api/docs/", core_views.swagger_ui, name="swagger-ui"),
     path("api/docs", core_views.swagger_ui),
     *both("api/v1", core_views.ApiRootView.as_view(), name="api-root"),
-    *[path("api/v1/", include(f"apps.{app}.urls")) for app in API_APPS],
-    path("", include("apps.batches.public_urls")),
-    path("admin/", support_site.urls),
+    *[lazy_include("api/v1/", f"apps.{app}.urls", first_segments=segments) for app, segments in API_APPS.items()],
+    lazy_include("", "apps.batches.public_urls", first_segments=("b",)),
+    lazy_include("admin/", "apps.support.urls", namespace="admin"),
     re_path(r"^api/", core_views.api_not_found),
 ]
 

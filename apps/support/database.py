@@ -4,9 +4,7 @@ import logging
 import threading
 from pathlib import Path
 
-from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
 
 logger = logging.getLogger("kefir.support")
 _lock = threading.Lock()
@@ -21,6 +19,10 @@ def ensure_migrated() -> None:
     with _lock:
         if _ready:
             return
+        # Imported here: the migration machinery is for staff sessions only, not every cold start.
+        from django.core.management import call_command
+        from django.db.migrations.executor import MigrationExecutor
+
         connection = connections[DEFAULT_DB_ALIAS]
         name = str(connection.settings_dict["NAME"])
         if connection.vendor == "sqlite" and name != ":memory:" and not name.startswith("file:"):

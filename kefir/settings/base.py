@@ -23,7 +23,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [h for h in (env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver") or "").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Not "django.contrib.admin": its autodiscover() would import every app's admin module at start-up;
+    # the support console's site (apps.support.sites) registers what it shows itself.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -252,6 +254,9 @@ LOGGING = {
         "pynamodb": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         "werkzeug": {"level": "WARNING"},
+        # Zappa's own Common Log line per request repeats our access line (apps.core.middleware) with the
+        # raw path, which may hold a share token (/b/<token>): ours names the route pattern instead.
+        "zappa.wsgi": {"level": "WARNING"},
     },
 }
 
