@@ -48,8 +48,11 @@ class TableItem(Model):
         # Every item type shares one connection, so one botocore client and one connection pool.
         table_connection = Model._get_connection.__func__(TableItem)
         from apps.core.dynamodb import instrument  # the request counter; imported late (cycle)
+        from apps.core.dynamodb_json import use_fast_parsing
 
-        instrument(table_connection.connection.client)
+        connection = table_connection.connection
+        use_fast_parsing(connection.session)  # before the client is created
+        instrument(connection.client)
         return table_connection
 
 

@@ -1,0 +1,68 @@
+"""The fast DynamoDB response parser gives exactly what botocore's own parser gives."""
+
+import base64
+import json
+
+import botocore.session
+from botocore.parsers import create_parser
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apps.core.dynamodb import connection
+from apps.core.dynamodb_json import DynamoDBParserFactory
+
+MODEL = botocore.session.get_session().get_service_model("dynamodb")
+names = st.text(min_size=1, max_size=8)
+numbers = st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str)
+blobs = st.binary(max_size=12).map(lambda b: base64.b64encode(b).decode())
+scalars = st.one_of(
+    st.builds(lambda v: {"S": v}, st.text(max_size=20)),
+    st.builds(lambda v: {"N": v}, numbers),
+    st.builds(lambda v: {"B": v}, blobs),
+    st.builds(lambda v: {"BOOL": v}, st.booleans()),
+    st.just({"NULL": True}),
+    st.builds(lambda v: {"SS": v}, st.lists(st.text(max_size=5), min_size=1, max_size=3)),
+    st.builds(lambda v: {"NS": v}, st.lists(numbers, min_size=1, max_size=3)),
+    st.builds(lambda v: {"BS": v}, st.lists(blobs, min_size=1, max_size=3)),
+)
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.builds(lambda v: {"L": v}, st.lists(inner, max_size=3)),
+    st.builds(lambda v: {"M": v}, st.dictionaries(names, inner, max_size=3)),
+), max_leaves=12)
+items = st.dictionaries(names, values, min_size=1, max_size=6)
+
+
+def _both(operation: str, body: dict) -> tuple[dict, dict]:
+    response = {"body": json.dumps(body).encode(), "headers": {}, "status_code": 200}
+    shape = MODEL.operation_model(operation).output_shape
+    return (create_parser("json").parse(response, shape),
+            DynamoDBParserFactory().create_parser("json").parse(response, shape))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(items, max_size=4), st.none() | items)
+def test_query_pages_parse_the_same(page, last_key):
+    body = {"Items": page, "Count": len(page), "ScannedCount": len(page)}
+    if last_key:
+        body["LastEvaluatedKey"] = last_key
+    expected, fast = _both("Query", body)
+    assert fast == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(items)
+def test_get_item_and_transact_get_parse_the_same(item):
+    expected, fast = _both("GetItem", {"Item": item})
+    assert fast == expected
+    expected, fast = _both("TransactGetItems", {"Responses": [{"Item": item}, {}]})
+    assert fast == expected
+
+
+def test_an_unknown_member_type_is_left_to_botocore():
+    expected, fast = _both("GetItem", {"Item": {"x": {"FUTURE": "1"}, "y": {"M": {"z": {"FUTURE": 2}}}}})
+    assert fast == expected
+
+
+def test_the_table_connection_reads_with_the_fast_parser():
+    factory = connection().client._endpoint._response_parser_factory
+    assert isinstance(factory, DynamoDBParserFactory)
