@@ -8,6 +8,7 @@ event parsing for API Gateway v1 and v2, keep-warm, schedules and the Cognito tr
 
 import importlib.util
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -126,6 +127,14 @@ def test_an_authenticated_v2_call_sees_the_caller(handler, user):
     response = invoke(handler, http_event("/api/v1/me", {"authorization": f"Bearer {user.access_token}"}))
     assert response["statusCode"] == 200, response["body"]
     assert user.email in response["body"]
+
+
+def test_a_request_logs_one_access_line_and_never_its_raw_path(handler, caplog):
+    caplog.set_level(logging.INFO)
+    response = invoke(handler, http_event("/b/a-share-token-nobody-may-read"))
+    assert response["statusCode"] == 404
+    assert [r.name for r in caplog.records if r.name in ("kefir.access", "zappa.wsgi")] == ["kefir.access"]
+    assert not any("a-share-token-nobody-may-read" in r.getMessage() for r in caplog.records)
 
 
 def test_a_v2_call_without_a_token_gets_the_error_envelope(handler):
