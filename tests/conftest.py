@@ -7,7 +7,7 @@ from django.urls import set_script_prefix
 from rest_framework.test import APIClient
 
 from apps.core import bootstrap, identity, revocation
-from apps.core.authentication import jwks_cache
+from apps.core.authentication import jwks_cache, verified_tokens
 from tests import factory
 
 
@@ -27,6 +27,7 @@ def aws(aws_server, settings):
     requests.post(f"{aws_server}/moto-api/reset", timeout=10).raise_for_status()
     identity.reset()
     jwks_cache.clear()
+    verified_tokens.clear()
     revocation.clear_cache()
     pool_id, client_id = bootstrap.ensure_all()
     settings.COGNITO_USER_POOL_ID, settings.COGNITO_APP_CLIENT_ID = pool_id, client_id

@@ -3,6 +3,8 @@
 RS256 only; signature against the pool's JWKS (cached per process; an unknown `kid` refreshes it
 once, at most every JWKS_MIN_REFRESH_INTERVAL_S); `iss`, `exp`, `token_use == "access"` and
 `client_id` checked. The same code verifies the emulator's tokens in local mode and tests.
+A token that passed is remembered (bounded, per process) until it expires, so a client's next
+requests to a warm container skip the signature check; `exp` is checked on every use.
 """
 
 import json
@@ -10,6 +12,7 @@ import logging
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,9 +75,53 @@ class InvalidToken(Exception):
     """The token is not a valid access token of our pool and app client."""
 
 
+class VerifiedTokens:
+    """Claims of tokens that passed verification, by (issuer, app client, token), until `exp`."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._claims: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._claims.get(key)
+            if claims is None:
+                return None
+            if claims["exp"] + settings.JWT_LEEWAY_S <= time.time():
+                del self._claims[key]
+                return None
+            self._claims.move_to_end(key)
+            return claims
+
+    def put(self, key: tuple[str, str, str], claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._claims[key] = claims
+            self._claims.move_to_end(key)
+            while len(self._claims) > self._size:
+                self._claims.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._claims.clear()
+
+
+verified_tokens = VerifiedTokens()
+
+
 def verify_access_token(token: str) -> dict[str, Any]:
     """The claims of a valid access token of our pool and app client; InvalidToken otherwise."""
     config = pool_config()
+    cache_key = (config.issuer, config.app_client_id, token)
+    claims = verified_tokens.get(cache_key)
+    if claims is not None:
+        return claims
+    claims = _verify(token, config)
+    verified_tokens.put(cache_key, claims)
+    return claims
+
+
+def _verify(token: str, config) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

@@ -167,3 +167,25 @@ def test_the_revocation_check_is_cached_per_process(api, user):
         for _ in range(3):
             assert call(api, user.access_token).status_code == 200
     assert counter.count == 0
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires():
+    from apps.core.authentication import VerifiedTokens
+
+    remembered = VerifiedTokens(size=2)
+    remembered.put(("iss", "client", "expired"), {"exp": time.time() - 60, "sub": "a"})
+    remembered.put(("iss", "client", "valid"), {"exp": time.time() + 600, "sub": "b"})
+    assert remembered.get(("iss", "client", "expired")) is None
+    assert remembered.get(("iss", "client", "valid"))["sub"] == "b"
+    remembered.put(("iss", "client", "c"), {"exp": time.time() + 600, "sub": "c"})
+    remembered.put(("iss", "client", "d"), {"exp": time.time() + 600, "sub": "d"})
+    assert remembered.get(("iss", "client", "valid")) is None  # the least recently used went first
+
+
+def test_a_remembered_token_is_checked_again_for_another_app_client(api, user, settings):
+    from apps.core import identity
+
+    assert call(api, user.access_token).status_code == 200
+    settings.COGNITO_APP_CLIENT_ID = "another-app-client"
+    identity.reset()
+    assert_rejected(call(api, user.access_token))
