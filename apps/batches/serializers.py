@@ -6,6 +6,7 @@ from rest_framework import serializers
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
 from apps.core import clock
+from apps.core.serializers import FastOutputSerializer
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -62,7 +63,7 @@ class BatchUpdateInput(BatchFields):
     version = serializers.IntegerField(min_value=1, help_text="The batch's version as you last read it.")
 
 
-class BatchOutput(serializers.Serializer):
+class BatchOutput(FastOutputSerializer):
     id = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=KINDS)

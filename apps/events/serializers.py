@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from apps.batches.serializers import PageQuery, UtcDateTimeField
+from apps.core.serializers import FastOutputSerializer
 from apps.events import photos
 from apps.events.services import TYPES
 
@@ -31,7 +32,7 @@ class EventUpdateInput(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 
-class EventOutput(serializers.Serializer):
+class EventOutput(FastOutputSerializer):
     id = serializers.CharField()
     batch_id = serializers.CharField()
     type = serializers.ChoiceField(choices=TYPES)

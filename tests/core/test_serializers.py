@@ -1,0 +1,57 @@
+"""FastOutputSerializer renders exactly what DRF's own Serializer renders."""
+
+import datetime as dt
+
+from rest_framework import serializers
+
+from apps.batches.repository import Batch
+from apps.batches.serializers import BatchOutput
+from apps.core.serializers import FastOutputSerializer
+from apps.events.repository import Event
+from apps.events.serializers import EventOutput
+
+NOW = dt.datetime(2026, 11, 23, 8, 30, 15, 123456, tzinfo=dt.UTC)
+SAMPLES = {
+    BatchOutput: [
+        Batch(id="b1", user_id="u", name="Milk", kind="milk", status="fermenting", started_at=NOW, created_at=NOW,
+              updated_at=NOW, version=3),
+        Batch(id="b2", user_id="u", name="Water", kind="water", status="second_ferment", started_at=NOW,
+              created_at=NOW, updated_at=NOW, version=1, temperature_c=-2.5, grains_g=30, liquid_ml=500.0,
+              sugar_g=25.5, notes="=SUM(A1)", share_token="tok"),
+    ],
+    EventOutput: [
+        Event(id="e1", batch_id="b1", user_id="u", type="note", occurred_at=NOW, note="hello", created_at=NOW),
+        Event(id="e2", batch_id="b1", user_id="u", type="tasted", occurred_at=NOW, rating=4, created_at=NOW),
+        Event(id="e3", batch_id="b1", user_id="u", type="photo", occurred_at=NOW,
+              photo_key="users/u/batches/b1/photos/e3.jpg", created_at=NOW),
+        Event(id="e4", batch_id="b1", user_id="u", type="temperature", occurred_at=NOW, temperature_c=21.5),
+    ],
+}
+
+
+def test_every_fast_output_serializer_has_samples_here():
+    assert set(FastOutputSerializer.__subclasses__()) == set(SAMPLES)
+
+
+def test_fast_output_is_drfs_output():
+    for serializer_class, instances in SAMPLES.items():
+        for instance in instances:
+            expected = serializers.Serializer.to_representation(serializer_class(), instance)
+            assert serializer_class(instance).data == expected
+        many = serializer_class(instances, many=True).data
+        assert many == [serializers.Serializer.to_representation(serializer_class(), i) for i in instances]
+
+
+def test_a_mapping_or_a_missing_attribute_takes_drfs_path():
+    mapping = {"id": "b9", "name": "M", "kind": "milk", "status": "fermenting", "started_at": NOW, "temperature_c": 20,
+               "grains_g": None, "liquid_ml": None, "sugar_g": None, "notes": "", "created_at": NOW,
+               "updated_at": NOW, "version": 1, "share_url": None}
+    data = BatchOutput(mapping).data
+    assert data["id"] == "b9" and data["temperature_c"] == 20.0
+
+    class Partial:
+        id, name, kind, status, notes, version = "b8", "W", "water", "fermenting", "", 2
+        started_at = created_at = updated_at = NOW
+
+    data = BatchOutput(Partial()).data  # the missing fields allow null: DRF renders None
+    assert data["id"] == "b8" and data["grains_g"] is None and data["share_url"] is None
