@@ -1,3 +1,5 @@
+import json
+
 from apps.core.dynamodb import count_requests
 
 
@@ -22,6 +24,10 @@ def test_the_schema_is_a_valid_openapi_3_document(api):
     assert "/api/health/" not in document["paths"]
     assert "Error" in document["components"]["schemas"]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    # No implementation detail leaks into the published descriptions (e.g. an inherited class docstring).
+    text = json.dumps(document)
+    for internal in ("tests/", "apps.", "DRF", "PynamoDB", "botocore"):
+        assert internal not in text, internal
 
 
 def test_swagger_ui_and_browsable_api_answer(api):
