@@ -2,17 +2,14 @@
 with 200 batches and 2,000 vs 20,000 events (issue 6: peak memory must not grow with the events).
 
 Peak memory is Python's (tracemalloc) in the process serving the request. The emulator runs in a child
-process here, not in harness.start_emulator()'s thread: moto's Query reads a whole partition per page,
-and in-process that would be counted as ours. Each figure is one run with tracemalloc on (it slows
-Python down; the emulator returns a few hundred items per second, so times here are the emulator's, not
-DynamoDB's: compare the columns, not the absolute numbers). DynamoDB's read timeout is raised to 120 s
-for the same reason.
+process here (harness.start_emulator(separate_process=True)), not in a thread of this one: moto's Query
+reads a whole partition per page, and in-process that would be counted as ours. Each figure is one run
+with tracemalloc on (it slows Python down; the emulator returns a few hundred items per second, so times
+here are the emulator's, not DynamoDB's: compare the columns, not the absolute numbers). DynamoDB's read
+timeout is raised to 120 s for the same reason.
 Run: `python -m bench.bench_export_memory` (or `python -m bench export_memory`).
 """
 
-import socket
-import subprocess
-import sys
 import time
 import tracemalloc
 
@@ -22,33 +19,6 @@ BATCHES = 200
 SIZES = (2_000, 20_000)
 PHOTOS = 20
 PHOTO_BYTES = 256 * 1024
-
-
-def _start_emulator_process() -> subprocess.Popen:
-    from django.conf import settings
-
-    from apps.core import bootstrap, identity
-    from apps.core.models import TableItem
-
-    TableItem.Meta.read_timeout_seconds = 120  # the emulator's large queries; set before the first connection
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.TEST_AWS_PORT)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", settings.TEST_AWS_PORT), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.2)
-    pool_id, client_id = bootstrap.ensure_all()
-    settings.COGNITO_USER_POOL_ID, settings.COGNITO_APP_CLIENT_ID = pool_id, client_id
-    identity.reset()
-    return process
 
 
 def _seed(user_id: str, events: int) -> None:
@@ -148,12 +118,10 @@ def _run() -> None:
 
 
 def main() -> None:
-    process = _start_emulator_process()
-    try:
-        _run()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    from apps.core.models import TableItem
+
+    TableItem.Meta.read_timeout_seconds = 120  # the emulator's large queries; set before the first connection
+    harness.with_emulator(_run, separate_process=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ noisy) and assert nothing about time.
 """
 
 import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -18,34 +21,64 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 _server = None
+_process: subprocess.Popen | None = None
 
 
-def start_emulator() -> str:
-    """Start moto's server for this process (once) and create the table, bucket and pool."""
-    global _server
-    if _server is None:
-        from moto.server import ThreadedMotoServer
+def start_emulator(*, separate_process: bool = False) -> str:
+    """Start moto's server (once) and create the table, bucket and pool.
 
+    By default it is a thread of this process. `separate_process=True` runs it as its own process:
+    in-process, the emulator's threads compete with the code under measurement for the GIL, even
+    after a response arrived (finishing the request, closing the connection), which inflates what we
+    would call our own time; and its large queries grow this process's memory."""
+    global _server, _process
+    if _server is None and _process is None:
         from apps.core import bootstrap, identity
 
-        _server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.TEST_AWS_PORT, verbose=False)
-        _server.start()
+        if separate_process:
+            _process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.TEST_AWS_PORT)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            _wait_for_port(settings.TEST_AWS_PORT)
+        else:
+            from moto.server import ThreadedMotoServer
+
+            _server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.TEST_AWS_PORT, verbose=False)
+            _server.start()
         pool_id, client_id = bootstrap.ensure_all()
         settings.COGNITO_USER_POOL_ID, settings.COGNITO_APP_CLIENT_ID = pool_id, client_id
         identity.reset()
     return settings.AWS_ENDPOINT_URL
 
 
+def _wait_for_port(port: int, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                stop_emulator()
+                raise
+            time.sleep(0.2)
+
+
 def stop_emulator() -> None:
-    global _server
+    global _server, _process
     if _server is not None:
         _server.stop()
         _server = None
+    if _process is not None:
+        _process.terminate()
+        _process.wait(timeout=10)
+        _process = None
 
 
-def with_emulator(body: Callable[[], None]) -> None:
-    """Run `body` with this process's emulator up, and stop it afterwards whatever happens."""
-    start_emulator()
+def with_emulator(body: Callable[[], None], *, separate_process: bool = False) -> None:
+    """Run `body` with the emulator up (see start_emulator), and stop it afterwards whatever happens."""
+    start_emulator(separate_process=separate_process)
     try:
         body()
     finally:
