@@ -49,8 +49,9 @@ MIDDLEWARE = [
     "apps.core.middleware.AccessLogMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Static files (admin, browsable API) straight from the app, also behind the Zappa handler.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Static files (admin, browsable API) straight from the app, also behind the Zappa handler:
+    # WhiteNoise, built on the first /static/ request rather than at every cold start.
+    "apps.core.middleware.StaticFilesMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
