@@ -58,9 +58,10 @@ infra-check: $(STAMP) $(TOOLS_STAMP)
 	command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck; }
 	shellcheck infra/deploy.sh scripts/build_package.sh
 
-# The Lambda zip of a stage, built offline for arm64: .build/kefir-$(STAGE).zip
+# The Lambda zip of a stage, built offline for arm64: .build/kefir-$(STAGE).zip. PACKAGE_ARCH is pinned here:
+# the x86_64 build (.build/kefir-$(STAGE)-x86_64.zip) is the cold-start benchmark's, never deployed.
 package: $(STAMP)
-	bash scripts/build_package.sh $(STAGE)
+	PACKAGE_ARCH=arm64 bash scripts/build_package.sh $(STAGE)
 
 check-package:
 	$(PY) scripts/check_package.py .build/kefir-$(STAGE).zip
@@ -73,4 +74,4 @@ deploy: $(STAMP)
 	bash infra/deploy.sh $(STAGE)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .venv-package .build .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .venv-package .venv-package-x86_64 .build .local .pytest_cache .ruff_cache

@@ -1,16 +1,26 @@
-"""Cold start: a fresh Python process imports the Zappa handler and serves its first authenticated
-GET /api/v1/batches, against a bare Django + DRF "hello" project through the same handler (the floor,
-built by this script in a temporary folder). Target (issue 9): ratio <= 1.3.
+"""Cold start from the unzipped Lambda package: a fresh Python process imports the package's Zappa handler
+and serves its first authenticated GET /api/v1/batches, against a bare Django + DRF "hello" project through
+the same handler (the floor, built by this script in a temporary folder). Target (issue 9): ratio <= 1.3.
 
-The deployed package is arm64 and cannot run on this x86-64 machine, so both sides run from this
-machine's virtualenv. Like the package, each project's code runs from a copy in a temporary folder
-with unchecked-hash bytecode (never compiled into the source tree, where such bytecode would outlive
-edits). Each side is measured in REPEAT fresh processes; medians are reported. The emulator runs in
-this (parent) process.
-Run: `python -m bench cold_start`.
+The deployed package is arm64 and cannot run on this x86-64 machine, so this benchmark builds the same
+package for x86_64 (`PACKAGE_ARCH=x86_64 scripts/build_package.sh dev` -> .build/kefir-dev-x86_64.zip:
+same requirements, same app copy, same botocore pruning and unchecked-hash bytecode; never deployed). It
+reuses that zip only while it holds exactly the working tree's apps/, kefir/ and manage.py and is newer
+than every build input; otherwise it rebuilds it, so it never measures stale code.
+
+The zip is unzipped into a temporary folder that stands for Lambda's /var/task; its zappa_settings.py is
+pointed at kefir.settings.test (the emulator, served by this parent process) and recompiled there. Each
+child is `python -I -S` (the base interpreter, no site-packages, no PYTHON* variables) whose sys.path is
+the unzipped package (and, for the floor, the hello project first) plus the standard library; every
+child checks that no module it imported came from anywhere else (the dev .venv included). The floor
+imports Django, DRF and Zappa from the same unzipped package, with its own tiny settings. Each side runs
+REPEAT fresh processes; medians are reported.
+
+Run: `python -m bench cold_start`; `python -m bench.bench_cold_start PATH.zip` measures a given x86_64 zip
+as it is (to compare two builds; no freshness check).
 """
 
-import compileall
+import fnmatch
 import json
 import os
 import py_compile
@@ -19,22 +29,39 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import zipfile
 from pathlib import Path
 
 from bench import harness, zappa_events
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 7
+STAGE = "dev"
+PACKAGE = ROOT / ".build" / f"kefir-{STAGE}-x86_64.zip"
+# Besides the app, what the package is made from: a zip older than any of these is rebuilt.
+BUILD_INPUTS = ("requirements.txt", "zappa_settings.json", "scripts/build_package.sh", "scripts/finish_package.py",
+                "scripts/botocore_services.txt")
+APP_PARTS = ("apps", "kefir", "manage.py")
+# The interpreter without the dev virtualenv (-S would skip its site-packages anyway).
+PYTHON = getattr(sys, "_base_executable", None) or sys.executable
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import check_package  # noqa: E402
+import finish_package  # noqa: E402
 
 CHILD = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     started = time.perf_counter()
-    sys.path.insert(0, {settings_folder!r})
-    from zappa.handler import lambda_handler
-    event = json.loads({event!r})
-    response = lambda_handler(event, None)
+    roots = json.loads(sys.argv[1])
+    sys.path[:0] = roots
+    from handler import lambda_handler  # Lambda's entry point for Zappa: handler.lambda_handler
+    response = lambda_handler(json.loads(sys.argv[2]), None)
     elapsed = (time.perf_counter() - started) * 1000
-    print(json.dumps({{"status": response["statusCode"], "ms": elapsed}}))
+    allowed = tuple(os.path.realpath(p) + os.sep for p in [*roots, sys.base_prefix])
+    outside = sorted(f"{name}: {module.__file__}" for name, module in list(sys.modules.items())
+                     if getattr(module, "__file__", None) and not os.path.realpath(module.__file__).startswith(allowed))
+    print(json.dumps({"status": response["statusCode"], "ms": elapsed, "outside": outside,
+                      "settings": sys.modules["zappa_settings"].__file__, "django": sys.modules["django"].__file__}))
 """)
 
 HELLO_SETTINGS = textwrap.dedent("""
@@ -61,52 +88,89 @@ HELLO_URLS = textwrap.dedent("""
 """)
 
 
-def _precompile(folder: Path) -> None:
-    compileall.compile_dir(str(folder), quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+def _compile(path: Path) -> None:
+    """Unchecked-hash bytecode, as finish_package.py makes it (only ever inside a temporary folder)."""
+    py_compile.compile(str(path), doraise=True, dfile=f"{finish_package.LAMBDA_ROOT}/{path.name}",
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 
 
-def _kefir_copy() -> Path:
-    """The project's code as the package holds it: apps, kefir and manage.py, precompiled."""
-    folder = Path(tempfile.mkdtemp(prefix="kefir-cold-"))
-    for name in ("apps", "kefir"):
-        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copy2(ROOT / "manage.py", folder / "manage.py")
-    _precompile(folder)
+def _excluded(relative: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(part, pattern) for part in relative.split("/") for pattern in patterns)
+
+
+def stale_reason(package: Path) -> str | None:
+    """Why the zip does not hold the working tree's code (None: it does), by content, not by time."""
+    if not package.exists():
+        return "not built yet"
+    built = package.stat().st_mtime
+    for name in BUILD_INPUTS:
+        if (ROOT / name).stat().st_mtime > built:
+            return f"{name} changed since the build"
+    from zappa.core import ZIP_EXCLUDES
+
+    # What Zappa leaves out of the copy it packs (shutil.ignore_patterns on every path part).
+    patterns = [*ZIP_EXCLUDES, *json.loads((ROOT / "zappa_settings.json").read_text())[STAGE]["exclude"]]
+    tree = {}
+    for part in APP_PARTS:
+        paths = [ROOT / part] if (ROOT / part).is_file() else sorted(p for p in (ROOT / part).rglob("*") if p.is_file())
+        for path in paths:
+            relative = path.relative_to(ROOT).as_posix()
+            if not _excluded(relative, patterns):
+                tree[relative] = path
+    with zipfile.ZipFile(package) as zf:
+        packed = {n for n in zf.namelist() if n.split("/")[0] in APP_PARTS and not n.endswith("/")
+                  and not _excluded(n, patterns)}
+        if packed != set(tree):
+            return f"files differ: {sorted(packed ^ set(tree))[:3]}"
+        for relative, path in tree.items():
+            if zf.read(relative) != path.read_bytes():
+                return f"{relative} changed since the build"
+    return None
+
+
+def built_package() -> Path:
+    """The x86_64 package of the working tree: reused when up to date, else rebuilt."""
+    reason = stale_reason(PACKAGE)
+    if reason:
+        print(f"building {PACKAGE.relative_to(ROOT)} ({reason})", flush=True)
+        subprocess.run([shutil.which("bash") or "/bin/bash", "scripts/build_package.sh", STAGE], cwd=ROOT, check=True,
+                       env={**os.environ, "PACKAGE_ARCH": "x86_64"}, stdout=subprocess.DEVNULL)
+        reason = stale_reason(PACKAGE)
+        if reason:
+            raise RuntimeError(f"the tree changed during the build ({reason}); run the benchmark again")
+    return PACKAGE
+
+
+def unzipped(package: Path) -> Path:
+    """The package in a temporary /var/task, its zappa_settings pointed at the emulator's settings."""
+    folder = Path(tempfile.mkdtemp(prefix="kefir-task-"))
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(folder)
+    settings = folder / "zappa_settings.py"
+    settings.write_text(zappa_events.replace_settings(settings.read_text(), DJANGO_SETTINGS="kefir.settings.test"))
+    _compile(settings)  # its packaged unchecked-hash pyc would otherwise keep kefir.settings.aws
     return folder
 
 
-def _hello_project() -> Path:
+def hello_project(task: Path) -> Path:
+    """The floor: a bare Django + DRF project, with the package's Zappa settings renamed to it."""
     folder = Path(tempfile.mkdtemp(prefix="hello-floor-"))
     (folder / "hello_settings.py").write_text(HELLO_SETTINGS)
     (folder / "hello_urls.py").write_text(HELLO_URLS)
-    (folder / "zappa_settings.py").write_text(textwrap.dedent("""
-        API_STAGE = "dev"
-        PROJECT_NAME = "hello"
-        DJANGO_SETTINGS = "hello_settings"
-        LOG_LEVEL = "INFO"
-        DEBUG = False
-        BINARY_SUPPORT = True
-        CONTEXT_HEADER_MAPPINGS = {}
-        ENVIRONMENT_VARIABLES = {}
-        EXCEPTION_HANDLER = None
-        DOMAIN = None
-        BASE_PATH = None
-        SETTINGS_FILE = None
-        AWS_EVENT_MAPPING = {}
-        AWS_BOT_EVENT_MAPPING = {}
-        COGNITO_TRIGGER_MAPPING = {}
-        ASYNC_RESPONSE_TABLE = ""
-        ADDITIONAL_TEXT_MIMETYPES = []
-    """))
-    _precompile(folder)
+    (folder / "zappa_settings.py").write_text(zappa_events.replace_settings(
+        (task / "zappa_settings.py").read_text(), DJANGO_SETTINGS="hello_settings", PROJECT_NAME="hello",
+        COGNITO_TRIGGER_MAPPING={}))
+    for path in folder.glob("*.py"):
+        _compile(path)
     return folder
 
 
-def _measure(*, cwd: Path, settings_folder: Path, event: dict, env: dict) -> list[float]:
+def measure(*, roots: list[Path], event: dict, env: dict) -> list[float]:
+    """Milliseconds to the first response in REPEAT fresh `python -I -S` processes (cwd = roots[0])."""
     samples = []
-    code = CHILD.format(settings_folder=str(settings_folder), event=json.dumps(event))
     for _ in range(REPEAT):
-        result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+        result = subprocess.run([PYTHON, "-I", "-S", "-c", CHILD, json.dumps([str(r) for r in roots]),
+                                 json.dumps(event)], cwd=roots[0], env=env, capture_output=True, text=True,
                                 timeout=120)
         line = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
         if result.returncode or not line.startswith("{"):
@@ -114,39 +178,49 @@ def _measure(*, cwd: Path, settings_folder: Path, event: dict, env: dict) -> lis
         outcome = json.loads(line)
         if outcome["status"] != 200:
             raise RuntimeError(f"first request answered {outcome['status']}")
+        if outcome["outside"] or not outcome["settings"].startswith(str(roots[0])) or ".venv" in outcome["django"]:
+            raise RuntimeError(f"the child imported from outside the package: {outcome}")
         samples.append(outcome["ms"])
     return samples
 
 
-def main() -> None:
-    harness.with_emulator(_run)
+def main(package: Path | None = None) -> None:
+    harness.with_emulator(lambda: _run(package or built_package()))
 
 
-def _run() -> None:
+def _run(package: Path) -> None:
     from django.conf import settings
 
+    task = unzipped(package)
+    services = finish_package.kept_botocore_services()
+    problems, available = check_package.client_creation_problems(task, services)
+    if problems:
+        raise RuntimeError(f"botocore in the package: {problems}")
     user = harness.signed_in_user()
-    project = _kefir_copy()
-    ours_settings = zappa_events.write_zappa_settings(django_settings="kefir.settings.test")
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    base_env = {"PATH": "/usr/bin:/bin", "HOME": str(task), "LANG": "C.UTF-8", "TZ": "UTC"}
     ours_env = {
         **base_env, "KEFIR_TEST_AWS_PORT": str(settings.TEST_AWS_PORT),
         "COGNITO_USER_POOL_ID": settings.COGNITO_USER_POOL_ID, "COGNITO_APP_CLIENT_ID": settings.COGNITO_APP_CLIENT_ID,
         "DJANGO_ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
     }
     event = zappa_events.http_api_v2_event("GET", "/api/v1/batches", token=user.access_token)
-    ours = _measure(cwd=project, settings_folder=ours_settings, event=event, env=ours_env)
-    hello = _hello_project()
-    floor = _measure(cwd=hello, settings_folder=hello, event=event, env={**base_env, "PYTHONPATH": str(hello)})
+    ours = measure(roots=[task], event=event, env=ours_env)
+    floor = measure(roots=[hello_project(task), task], event=event, env=base_env)
     ratio = harness.median(ours) / harness.median(floor)
+    with zipfile.ZipFile(package) as zf:
+        unzipped_mb = sum(m.file_size for m in zf.infolist()) / 1_000_000
     harness.print_table(
-        f"Cold start to the first authenticated GET /api/v1/batches, ms (median of {REPEAT} fresh processes)",
+        f"Cold start to the first authenticated GET /api/v1/batches, ms (median of {REPEAT} fresh processes, "
+        "from the unzipped x86_64 package)",
         ["project", "median", "min", "max"],
         [["kefir", f"{harness.median(ours):.0f}", f"{min(ours):.0f}", f"{max(ours):.0f}"],
          ["bare Django + DRF hello (floor)", f"{harness.median(floor):.0f}", f"{min(floor):.0f}", f"{max(floor):.0f}"]],
     )
     print(f"ratio kefir / floor: {ratio:.2f} (target <= 1.3)")
+    listed = ", ".join(available) if len(available) <= 20 else "not pruned"
+    print(f"package {package.name}: {package.stat().st_size / 1_000_000:.1f} MB zipped, {unzipped_mb:.1f} MB unzipped; "
+          f"botocore models: {len(available)} ({listed}); a client of each kept service created from the package")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None)

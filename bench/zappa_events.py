@@ -23,11 +23,23 @@ def write_zappa_settings(stage: str = "dev", *, django_settings: str | None = No
                    capture_output=True, env={"VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
                                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"})
     if django_settings:
-        text = target.read_text()
-        lines = [f"DJANGO_SETTINGS={django_settings!r}" if line.startswith("DJANGO_SETTINGS=") else line
-                 for line in text.splitlines()]
-        target.write_text("\n".join(lines) + "\n")
+        target.write_text(replace_settings(target.read_text(), DJANGO_SETTINGS=django_settings))
     return folder
+
+
+def replace_settings(text: str, **values: object) -> str:
+    """A generated zappa_settings.py with the named top-level assignments (NAME=...) set to new values."""
+    missing = set(values)
+    lines = []
+    for line in text.splitlines():
+        name = line.split("=", 1)[0]
+        if "=" in line and name in values:
+            line = f"{name}={values[name]!r}"
+            missing.discard(name)
+        lines.append(line)
+    if missing:
+        raise ValueError(f"zappa_settings.py has no {sorted(missing)}")
+    return "\n".join(lines) + "\n"
 
 
 def lambda_handler(settings_folder: Path):

@@ -1,28 +1,42 @@
 #!/usr/bin/env bash
 # Builds the Lambda package of a stage offline: .build/kefir-<stage>.zip (arm64, Python 3.11).
 #
+# PACKAGE_ARCH=x86_64 scripts/build_package.sh STAGE builds .build/kefir-<stage>-x86_64.zip instead, from
+# manylinux2014_x86_64 wheels, with its own wheel cache and package venv. That one is for benchmarks
+# only (bench/bench_cold_start.py runs it unzipped on this x86-64 machine): it is NEVER deployed.
+# Lambda runs the function on arm64 (zappa_settings.json), `make package`/`check-package`/`deploy` and
+# infra/deploy.sh only ever use the arm64 name, and scripts/check_package.py refuses anything but AArch64.
+#
 # Zappa packs the whole virtualenv named by VIRTUAL_ENV. Left to itself on this machine it would pack
 # our x86-64 binaries (and, with use_precompiled_packages, only swap the directories named after each
 # distribution: cffi's _cffi_backend.*.so or PyYAML's _yaml would stay x86-64). So we build a venv that
 # holds only requirements.txt, installed from wheels for the target (manylinux2014_aarch64 = glibc 2.17,
 # below Amazon Linux 2's 2.26), fetched into the cache Zappa itself reads ($TMPDIR/cached_wheels).
 # Then Zappa packs the app, and we precompile bytecode with unchecked-hash pycs (Zappa stamps every
-# file 1980-01-01, which makes timestamp-checked pycs useless: Lambda would recompile on every cold start).
+# file 1980-01-01, which makes timestamp-checked pycs useless: Lambda would recompile on every cold start)
+# and drop botocore's models of the services the code never calls (scripts/botocore_services.txt).
 set -euo pipefail
 
-STAGE="${1:?usage: scripts/build_package.sh STAGE}"
+STAGE="${1:?usage: [PACKAGE_ARCH=arm64|x86_64] scripts/build_package.sh STAGE}"
+case "${PACKAGE_ARCH:-arm64}" in
+    arm64) PLATFORM=manylinux2014_aarch64; SUFFIX="" ;;               # what Lambda runs
+    x86_64) PLATFORM=manylinux2014_x86_64; SUFFIX="-x86_64" ;;       # benchmarks on this machine only
+    *) echo "PACKAGE_ARCH must be arm64 or x86_64, not '$PACKAGE_ARCH'" >&2; exit 2 ;;
+esac
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 PY="${PY:-$ROOT/.venv/bin/python}"           # the dev venv: has zappa and pip; never packed
 BUILD="$ROOT/.build"
 # Zappa's wheel cache is tempfile.gettempdir()/cached_wheels (zappa/core.py get_cached_manylinux_wheel).
-export TMPDIR="$BUILD/tmp"
+# One cache and one package venv per architecture (arm64 keeps the original names).
+export TMPDIR="$BUILD/tmp$SUFFIX"
 WHEELS="$TMPDIR/cached_wheels"
-PKG_VENV="$ROOT/.venv-package"
+PKG_VENV="$ROOT/.venv-package$SUFFIX"
 SITE="$PKG_VENV/lib/python3.11/site-packages"
-OUT="$BUILD/kefir-$STAGE.zip"
-TARGET=(--platform manylinux2014_aarch64 --python-version 3.11 --implementation cp --abi cp311)
+WORK="$BUILD/$STAGE$SUFFIX"
+OUT="$BUILD/kefir-$STAGE$SUFFIX.zip"
+TARGET=(--platform "$PLATFORM" --python-version 3.11 --implementation cp --abi cp311)
 # This machine's pip configuration adds local find-links that may not exist; their warnings are noise.
 quiet_pip() { "$PY" -m pip "$@" --quiet --disable-pip-version-check 2> >(grep -v "is ignored: it is neither" >&2); }
 
@@ -40,7 +54,7 @@ req_hash="$(sha256sum requirements.txt | cut -d' ' -f1)"
 
 # 1. Target wheels, downloaded once per requirements.txt (then the build needs no network).
 if [[ "$(cat "$WHEELS/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
-    echo "== fetching manylinux2014_aarch64 wheels into $WHEELS"
+    echo "== fetching $PLATFORM wheels into $WHEELS"
     # requirements.txt pins every transitive dependency, so --no-deps loses nothing; it also lets pip
     # fetch the sdist of a pure-Python
     # package that publishes no wheel (placebo), which we then build into a py3-none-any wheel.
@@ -52,7 +66,7 @@ if [[ "$(cat "$WHEELS/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; the
     done
     for wheel in "$WHEELS"/.sdist-build/*.whl; do
         # A wheel built here is for this machine: only a pure-Python one may go to Lambda.
-        [[ "$wheel" == *-none-any.whl ]] || { echo "no aarch64 wheel for $(basename "$wheel")" >&2; exit 1; }
+        [[ "$wheel" == *-none-any.whl ]] || { echo "no $PLATFORM wheel for $(basename "$wheel")" >&2; exit 1; }
         mv "$wheel" "$WHEELS/"
     done
     shopt -u nullglob
@@ -62,7 +76,7 @@ fi
 
 # 2. The package venv: exactly requirements.txt, target binaries only, installed offline from the cache.
 if [[ "$(cat "$PKG_VENV/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
-    echo "== installing requirements.txt (aarch64) into $PKG_VENV"
+    echo "== installing requirements.txt ($PLATFORM) into $PKG_VENV"
     rm -rf "$PKG_VENV"
     "$PY" -m venv --without-pip "$PKG_VENV"
     mkdir -p "$SITE"
@@ -75,8 +89,8 @@ if [[ "$(cat "$PKG_VENV/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; t
 fi
 
 # 3. A clean copy of the app (nothing from the dev tree but code and settings).
-SRC="$BUILD/$STAGE/src"
-rm -rf "${BUILD:?}/${STAGE:?}"
+SRC="$WORK/src"
+rm -rf "${WORK:?}"
 mkdir -p "$SRC"
 cp -r manage.py zappa_settings.json kefir apps "$SRC/"
 [[ -d templates ]] && cp -r templates "$SRC/"
@@ -94,12 +108,13 @@ echo "== collectstatic (t+$(( $(date +%s) - start )) s)"
 
 # 5. Zappa packs the app and the package venv (no AWS call, no PyPI call: use_precompiled_packages false).
 echo "== zappa package $STAGE (t+$(( $(date +%s) - start )) s)"
-(cd "$SRC" && VIRTUAL_ENV="$PKG_VENV" "$ROOT/.venv/bin/zappa" package "$STAGE" -o "$BUILD/$STAGE/raw.zip" \
-    > "$BUILD/$STAGE/zappa.log" 2>&1) || { cat "$BUILD/$STAGE/zappa.log"; exit 1; }
+(cd "$SRC" && VIRTUAL_ENV="$PKG_VENV" "$ROOT/.venv/bin/zappa" package "$STAGE" -o "$WORK/raw.zip" \
+    > "$WORK/zappa.log" 2>&1) || { cat "$WORK/zappa.log"; exit 1; }
 
-# 6. Bytecode for Lambda's Python 3.11, valid whatever the files' timestamps, with /var/task paths.
-echo "== precompiling bytecode (t+$(( $(date +%s) - start )) s)"
-PYTHONHASHSEED=0 "$PY" "$ROOT/scripts/finish_package.py" "$BUILD/$STAGE/raw.zip" "$OUT" --work "$BUILD/$STAGE/pkg"
-rm -rf "$BUILD/$STAGE/pkg" "$BUILD/$STAGE/raw.zip"
+# 6. botocore's models of the listed services only (scripts/botocore_services.txt), then bytecode for
+# Lambda's Python 3.11, valid whatever the files' timestamps, with /var/task paths.
+echo "== pruning botocore, precompiling bytecode (t+$(( $(date +%s) - start )) s)"
+PYTHONHASHSEED=0 "$PY" "$ROOT/scripts/finish_package.py" "$WORK/raw.zip" "$OUT" --work "$WORK/pkg"
+rm -rf "$WORK/pkg" "$WORK/raw.zip"
 
 echo "== built $OUT ($(du -h "$OUT" | cut -f1)) in $(( $(date +%s) - start )) s"

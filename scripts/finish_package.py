@@ -1,8 +1,11 @@
-"""Adds unchecked-hash bytecode to a Zappa package and writes it back as a reproducible zip.
+"""Prunes botocore's models, adds unchecked-hash bytecode to a Zappa package, writes a reproducible zip.
 
 Zappa writes every file with the zip's default 1980-01-01 timestamp, so timestamp-checked .pyc files
 would never match and Lambda would compile everything on each cold start. Unchecked-hash .pyc files are
 trusted as they are; the package is immutable, so they can never go stale.
+
+botocore ships a model folder for every AWS service (about 440, 28 MB unzipped) and lists them all when it
+creates a client; the package keeps only the services in scripts/botocore_services.txt.
 """
 
 import argparse
@@ -16,6 +19,42 @@ import zipfile
 from pathlib import Path
 
 LAMBDA_ROOT = "/var/task"
+SERVICES_FILE = Path(__file__).resolve().with_name("botocore_services.txt")
+
+
+def kept_botocore_services(path: Path = SERVICES_FILE) -> list[str]:
+    """The services whose botocore models the package keeps, in the file's order (comments stripped)."""
+    services = []
+    for line in path.read_text().splitlines():
+        name = line.split("#", 1)[0].strip()
+        if name:
+            services.append(name)
+    if len(set(services)) != len(services):
+        raise SystemExit(f"{path}: a service is listed twice")
+    return services
+
+
+def prune_botocore(root: Path, services: list[str]) -> list[str]:
+    """Delete every botocore/data/<service> folder not in `services`; returns the deleted names.
+
+    The root files of botocore/data (endpoints.json, partitions.json, _retry.json,
+    sdk-default-configuration.json) are never touched. Fails if a kept service has no model here.
+    boto3/data (resource models, read by the same loader, which lists it too) gets the same treatment."""
+    data = root / "botocore" / "data"
+    if not data.is_dir():
+        return []
+    present = {p.name for p in data.iterdir() if p.is_dir()}
+    missing = sorted(set(services) - present)
+    if missing:
+        raise SystemExit(f"botocore in this package has no model for {missing} (scripts/botocore_services.txt)")
+    dropped = sorted(present - set(services))
+    for name in dropped:
+        shutil.rmtree(data / name)
+    resources = root / "boto3" / "data"
+    if resources.is_dir():
+        for folder in sorted(p for p in resources.iterdir() if p.is_dir() and p.name not in services):
+            shutil.rmtree(folder)
+    return dropped
 
 
 def finish(raw: Path, out: Path, work: Path) -> int:
@@ -25,6 +64,9 @@ def finish(raw: Path, out: Path, work: Path) -> int:
     shutil.rmtree(work, ignore_errors=True)
     with zipfile.ZipFile(raw) as zf:
         zf.extractall(work)
+    kept = kept_botocore_services()
+    dropped = prune_botocore(work, kept)
+    print(f"botocore/data: kept {len(kept)} service models, dropped {len(dropped)}")
     if os.environ.get("PYTHONHASHSEED") != "0":
         # Bytecode of sets/frozensets depends on string hashing: a fixed seed keeps builds identical.
         raise SystemExit("run with PYTHONHASHSEED=0 so the bytecode is reproducible")
