@@ -3,8 +3,6 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from apps.support import database, staff
-
 
 class StaffSessionMiddleware:
     """After AuthenticationMiddleware: a request carrying a staff session gets that staff member as
@@ -16,6 +14,10 @@ class StaffSessionMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/admin/") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Imported here: the identity provider and the admin's database are for staff sessions only,
+            # not for every container's cold start.
+            from apps.support import database, staff
+
             database.ensure_migrated()
             member = staff.staff_of(request)
             if member is not None:

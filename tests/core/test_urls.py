@@ -24,8 +24,11 @@ body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
 watched = json.loads(sys.argv[2])
 print(json.dumps({"status": statuses[0], "imported": [m for m in watched if m in sys.modules]}))
 """
-HEAVY = ["drf_spectacular.openapi", "django.test", "jinja2", "apps.support.sites", "django.db.migrations.executor",
-         "django.contrib.auth.admin", "whitenoise.middleware"] + [f"apps.{app}.views" for app in API_APPS]
+HEAVY = [
+    "drf_spectacular.openapi", "django.test", "jinja2", "apps.support.sites", "django.db.migrations.executor",
+    "django.contrib.auth.admin", "whitenoise.middleware", "apps.support.staff", "apps.accounts.providers",
+    *[f"apps.{app}.views" for app in API_APPS],
+]
 
 
 def _first_request(path: str) -> dict:
