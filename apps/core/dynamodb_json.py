@@ -19,7 +19,7 @@ _AS_IS = frozenset({"S", "N", "NULL", "BOOL", "SS", "NS"})
 
 class _DynamoDBJSONParser(JSONParser):
     def _handle_structure(self, shape, value):
-        if shape.name == "AttributeValue" and isinstance(value, dict) and len(value) == 1:
+        if shape.name == "AttributeValue":
             parsed = _attribute_value(value)
             if parsed is not None:
                 return parsed
@@ -29,14 +29,16 @@ class _DynamoDBJSONParser(JSONParser):
         if shape.value.name == "AttributeValue" and isinstance(value, dict):
             parsed = {}
             for name, attribute in value.items():
-                fast = _attribute_value(attribute) if isinstance(attribute, dict) and len(attribute) == 1 else None
+                fast = _attribute_value(attribute)
                 parsed[name] = fast if fast is not None else self._parse_shape(shape.value, attribute)
             return parsed
         return super()._handle_map(shape, value)
 
 
-def _attribute_value(value: dict) -> dict | None:
+def _attribute_value(value: object) -> dict | None:
     """The parsed form of a one-member AttributeValue, or None to let botocore handle it."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
     ((kind, inner),) = value.items()
     if kind in _AS_IS:
         return value
@@ -45,21 +47,11 @@ def _attribute_value(value: dict) -> dict | None:
     if kind == "BS" and isinstance(inner, list) and all(isinstance(b, str) for b in inner):
         return {"BS": [base64.b64decode(b) for b in inner]}
     if kind == "M" and isinstance(inner, dict):
-        parsed = {}
-        for name, member in inner.items():
-            member_value = _attribute_value(member) if isinstance(member, dict) and len(member) == 1 else None
-            if member_value is None:
-                return None
-            parsed[name] = member_value
-        return {"M": parsed}
+        members = {name: _attribute_value(member) for name, member in inner.items()}
+        return None if None in members.values() else {"M": members}
     if kind == "L" and isinstance(inner, list):
-        items = []
-        for member in inner:
-            member_value = _attribute_value(member) if isinstance(member, dict) and len(member) == 1 else None
-            if member_value is None:
-                return None
-            items.append(member_value)
-        return {"L": items}
+        items = [_attribute_value(member) for member in inner]
+        return None if None in items else {"L": items}
     return None
 
 
