@@ -7,8 +7,14 @@ import functools
 from typing import Any
 
 import boto3
+import botocore
 import botocore.config
 from django.conf import settings
+
+# A fixed User-Agent. Without one, botocore composes its default (SDK, OS, Python, feature and config
+# metadata, each sanitised) twice per request; a fixed string takes its cheap path. Measured ~150 us of
+# CPU per DynamoDB request (bench/README.md, "Warm latency").
+USER_AGENT = f"kefir botocore/{botocore.__version__}"
 
 
 @functools.cache
@@ -20,6 +26,7 @@ def _session() -> boto3.session.Session:
 def client(service: str) -> Any:
     """The one boto3 client of `service` for this process, with bounded timeouts and retries."""
     config = botocore.config.Config(
+        user_agent=USER_AGENT,
         connect_timeout=settings.AWS_CONNECT_TIMEOUT_S,
         read_timeout=settings.AWS_READ_TIMEOUT_S,
         retries={"total_max_attempts": settings.AWS_MAX_ATTEMPTS, "mode": "standard"},

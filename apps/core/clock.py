@@ -37,7 +37,10 @@ def isoformat(value: dt.datetime) -> str:
 
 def parse(value: str) -> dt.datetime:
     """An ISO 8601 string with an offset (or Z) as an aware UTC datetime; ValueError otherwise."""
-    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        parsed = dt.datetime.fromisoformat(value)  # reads a trailing "Z" itself (every stored time has one)
+    except ValueError:
+        parsed = dt.datetime.fromisoformat(value.replace("z", "+00:00"))  # a lower-case "z" from a client
     if parsed.tzinfo is None:
         raise ValueError("a time needs an offset, e.g. 2026-01-31T08:00:00Z")
     return parsed.astimezone(UTC)

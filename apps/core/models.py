@@ -4,8 +4,11 @@ Item types are subclasses with a discriminator (PynamoDB polymorphism), so one Q
 batch and its events as their own classes. Keys and the GSI are declared here once.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import AttributeDeserializationError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -18,6 +21,31 @@ class TableMeta:
     read_timeout_seconds = settings.DYNAMODB_READ_TIMEOUT_S
     max_retry_attempts = settings.DYNAMODB_MAX_RETRIES
     billing_mode = "PAY_PER_REQUEST"
+
+
+class ReadPlan(NamedTuple):
+    """How TableItem._instantiate fills one item class's attribute_values from DynamoDB's wire form."""
+
+    fixed: dict  # set whatever the item holds: the discriminator attribute
+    # (python name, stored name, wire type, deserialize or None where it is the identity, default)
+    attributes: tuple
+
+
+_READ_PLANS: dict[type, ReadPlan] = {}
+
+
+def _read_plan(item_cls: type) -> ReadPlan:
+    discriminator = item_cls._get_discriminator_attribute()
+    fixed = {}
+    if discriminator is not None and discriminator.get_discriminator(item_cls) is not None:
+        fixed[item_cls._discriminator] = item_cls
+    attributes = tuple(
+        (name, attribute.attr_name, attribute.attr_type,
+         None if type(attribute) is UnicodeAttribute else attribute.deserialize, attribute.default)
+        for name, attribute in item_cls.get_attributes().items()
+    )
+    plan = _READ_PLANS[item_cls] = ReadPlan(fixed, attributes)
+    return plan
 
 
 class GSI1(GlobalSecondaryIndex):
@@ -47,21 +75,23 @@ class TableItem(Model):
     def _instantiate(cls, attribute_values: dict[str, dict]) -> "TableItem":
         """An item read from DynamoDB, as PynamoDB 6.1's AttributeContainer._instantiate makes it, minus its
         double work: it runs __init__ (every attribute set to its default through the descriptors), then
-        deserializes over that, again through the descriptors. This fills `attribute_values` once: a
-        50-event timeline read costs about half. tests/core/test_models.py compares both on real items."""
+        deserializes over that, again through the descriptors. This fills `attribute_values` once, from a
+        per-class plan (see _read_plan): a 50-event timeline read costs about a third.
+        tests/core/test_models.py compares both on real items."""
         stored_cls = cls._get_discriminator_class(attribute_values) or cls
         if not issubclass(stored_cls, cls):
             raise ValueError(f"Cannot instantiate a {cls.__name__} from the returned class: {stored_cls.__name__}")
-        values: dict[str, object] = {}
-        discriminator = stored_cls._get_discriminator_attribute()
-        if discriminator is not None and discriminator.get_discriminator(stored_cls) is not None:
-            values[stored_cls._discriminator] = stored_cls
-        for name, attribute in stored_cls.get_attributes().items():
-            raw = attribute_values.get(attribute.attr_name)
+        plan = _READ_PLANS.get(stored_cls) or _read_plan(stored_cls)
+        values: dict[str, object] = dict(plan.fixed)
+        get = attribute_values.get
+        for name, attr_name, attr_type, deserialize, default in plan.attributes:
+            raw = get(attr_name)
             if raw and "NULL" not in raw:
-                values[name] = attribute.deserialize(attribute.get_value(raw))
-            elif attribute.default is not None:
-                values[name] = attribute.default() if callable(attribute.default) else attribute.default
+                if attr_type not in raw:
+                    raise AttributeDeserializationError(attr_name, attr_type)
+                values[name] = raw[attr_type] if deserialize is None else deserialize(raw[attr_type])
+            elif default is not None:
+                values[name] = default() if callable(default) else default
         instance = stored_cls.__new__(stored_cls)
         instance.attribute_values = values
         return instance
@@ -74,7 +104,14 @@ class TableItem(Model):
         from apps.core.dynamodb_json import use_fast_parsing
 
         connection = table_connection.connection
-        use_fast_parsing(connection.session)  # before the client is created
+        session = connection.session  # PynamoDB's, one per thread; it creates the client on first use
+        if session.get_default_client_config() is None:
+            from botocore.config import Config
+
+            from kefir.aws import USER_AGENT
+
+            use_fast_parsing(session)
+            session.set_default_client_config(Config(user_agent=USER_AGENT))
         instrument(connection.client)
         return table_connection
 

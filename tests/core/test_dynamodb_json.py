@@ -5,6 +5,7 @@ import json
 
 import botocore.session
 from botocore.parsers import create_parser
+from django.conf import settings as django_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,3 +67,24 @@ def test_an_unknown_member_type_is_left_to_botocore():
 def test_the_table_connection_reads_with_the_fast_parser():
     factory = connection().client._endpoint._response_parser_factory
     assert isinstance(factory, DynamoDBParserFactory)
+
+
+def test_requests_carry_the_fixed_user_agent():
+    """A fixed User-Agent keeps botocore off its per-request composition of the default one."""
+    from kefir import aws
+
+    sent = []
+
+    def capture(request, **kwargs):
+        sent.append(request.headers["User-Agent"].decode())
+
+    dynamodb, s3 = connection().client, aws.client("s3")
+    calls = [lambda: dynamodb.describe_table(TableName=django_settings.DYNAMODB_TABLE_NAME), s3.list_buckets]
+    for client, call in zip((dynamodb, s3), calls, strict=True):
+        client.meta.events.register("before-send", capture)
+        try:
+            call()
+        finally:
+            client.meta.events.unregister("before-send", capture)
+    assert len(sent) == 2
+    assert all(ua.split(" Botocore/")[0] == aws.USER_AGENT for ua in sent)  # boto3 appends its own marker

@@ -1,7 +1,9 @@
 """TableItem's faster instantiation makes the same items PynamoDB's own does."""
 
+import pytest
 from django.conf import settings
 from pynamodb.attributes import AttributeContainer
+from pynamodb.exceptions import AttributeDeserializationError
 
 from apps.core import demo
 from apps.core.models import TableItem
@@ -21,3 +23,12 @@ def test_every_stored_item_type_instantiates_as_pynamodb_would(user_api):
         assert ours.serialize() == theirs.serialize() == raw
         types.add(type(ours).__name__)
     assert {"BatchItem", "EventItem", "ReminderItem", "DeviceItem"} <= types, types
+
+
+def test_a_value_of_the_wrong_type_fails_as_in_pynamodb():
+    raw = {"PK": {"S": "USER#u"}, "SK": {"N": "1"}, "ItemType": {"S": "batch"}}
+    with pytest.raises(AttributeDeserializationError) as ours:
+        TableItem.from_raw_data(raw)
+    with pytest.raises(AttributeDeserializationError) as theirs:
+        AttributeContainer._instantiate.__func__(TableItem, raw)
+    assert str(ours.value) == str(theirs.value)

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.batches.repository import Batch
 from apps.batches.serializers import BatchOutput
-from apps.core.serializers import FastOutputSerializer
+from apps.core.serializers import FastOutputSerializer, _class_plan
 from apps.events.repository import Event
 from apps.events.serializers import EventOutput
 
@@ -55,3 +55,22 @@ def test_a_mapping_or_a_missing_attribute_takes_drfs_path():
 
     data = BatchOutput(Partial()).data  # the missing fields allow null: DRF renders None
     assert data["id"] == "b8" and data["grains_g"] is None and data["share_url"] is None
+
+
+def test_the_output_serializers_render_from_a_class_plan():
+    for serializer_class in SAMPLES:
+        plan = _class_plan(serializer_class)
+        assert plan is not None and [entry[0] for entry in plan] == list(serializer_class().fields)
+
+
+def test_a_field_that_needs_drfs_path_makes_no_class_plan():
+    class Nested(serializers.Serializer):
+        batch = BatchOutput()
+
+    class Dotted(serializers.Serializer):
+        name = serializers.CharField(source="batch.name")
+
+    class Related(serializers.Serializer):
+        items = serializers.ListField(child=serializers.CharField())
+
+    assert _class_plan(Nested) is None and _class_plan(Dotted) is None and _class_plan(Related) is None
