@@ -59,6 +59,15 @@ def test_get_item_and_transact_get_parse_the_same(item):
     assert fast == expected
 
 
+def test_odd_bodies_are_read_as_botocore_reads_them():
+    shape = MODEL.operation_model("Query").output_shape
+    for body in (b'{"Items": [{"a": {"S": "\\ud800"}}], "Count": 1, "ScannedCount": 1}', b"not json at all", b"",
+                 b'{"Items": [null, {"a": {"N": "1"}}], "Count": 2}'):
+        response = {"body": body, "headers": {}, "status_code": 200}
+        expected = create_parser("json").parse(response, shape)
+        assert DynamoDBParserFactory().create_parser("json").parse(response, shape) == expected
+
+
 def test_an_unknown_member_type_is_left_to_botocore():
     expected, fast = _both("GetItem", {"Item": {"x": {"FUTURE": "1"}, "y": {"M": {"z": {"FUTURE": 2}}}}})
     assert fast == expected
