@@ -33,7 +33,7 @@ class EmulatorWait:
 
 
 def main() -> None:
-    harness.with_emulator(_run)
+    harness.with_emulator(_run, separate_process=True)
 
 
 def _run() -> None:
