@@ -5,11 +5,14 @@ would never match and Lambda would compile everything on each cold start. Unchec
 trusted as they are; the package is immutable, so they can never go stale.
 
 botocore ships a model folder for every AWS service (about 440, 28 MB unzipped) and lists them all when it
-creates a client; the package keeps only the services in scripts/botocore_services.txt.
+creates a client; the package keeps only the services in scripts/botocore_services.txt. Its endpoints.json
+(1.2 MB: every service in every partition) is parsed at the first client of every botocore session, about
+25 ms of a cold start; the package's copy keeps every partition's own data and only the kept services.
 """
 
 import argparse
 import compileall
+import gzip
 import hashlib
 import json
 import os
@@ -38,7 +41,8 @@ def prune_botocore(root: Path, services: list[str]) -> list[str]:
     """Delete every botocore/data/<service> folder not in `services`; returns the deleted names.
 
     The root files of botocore/data (endpoints.json, partitions.json, _retry.json,
-    sdk-default-configuration.json) are never touched. Fails if a kept service has no model here.
+    sdk-default-configuration.json) stay (prune_endpoints slims endpoints.json). Fails if a kept service
+    has no model here.
     boto3/data (resource models, read by the same loader, which lists it too) gets the same treatment."""
     data = root / "botocore" / "data"
     if not data.is_dir():
@@ -57,6 +61,33 @@ def prune_botocore(root: Path, services: list[str]) -> list[str]:
     return dropped
 
 
+def endpoint_prefixes(data: Path, services: list[str]) -> set[str]:
+    """The endpoints.json keys of `services` (a model's endpointPrefix: "email" for ses), from their models."""
+    prefixes = set()
+    for service in services:
+        (model,) = sorted((data / service).glob("*/service-2.json*"))[-1:]  # the latest API version
+        raw = gzip.decompress(model.read_bytes()) if model.suffix == ".gz" else model.read_bytes()
+        prefixes.add(json.loads(raw)["metadata"]["endpointPrefix"])
+    return prefixes
+
+
+def prune_endpoints(root: Path, services: list[str]) -> int:
+    """Keep, in every partition of botocore/data/endpoints.json, only the kept services' entries (the
+    partitions' regions, defaults and DNS suffixes stay whole); returns how many entries went."""
+    path = root / "botocore" / "data" / "endpoints.json"
+    endpoints = json.loads(path.read_text()) if path.is_file() else {}
+    if not endpoints.get("partitions"):
+        return 0
+    keep = endpoint_prefixes(path.parent, services)
+    dropped = 0
+    for partition in endpoints["partitions"]:
+        kept = {name: entry for name, entry in partition.get("services", {}).items() if name in keep}
+        dropped += len(partition.get("services", {})) - len(kept)
+        partition["services"] = kept
+    path.write_text(json.dumps(endpoints, indent=1, sort_keys=True))
+    return dropped
+
+
 def finish(raw: Path, out: Path, work: Path) -> int:
     """Extract, compile, re-zip; returns the number of files in the result."""
     if sys.version_info[:2] != (3, 11):
@@ -66,7 +97,8 @@ def finish(raw: Path, out: Path, work: Path) -> int:
         zf.extractall(work)
     kept = kept_botocore_services()
     dropped = prune_botocore(work, kept)
-    print(f"botocore/data: kept {len(kept)} service models, dropped {len(dropped)}")
+    print(f"botocore/data: kept {len(kept)} service models, dropped {len(dropped)}; "
+          f"endpoints.json: dropped {prune_endpoints(work, kept)} entries of other services")
     if os.environ.get("PYTHONHASHSEED") != "0":
         # Bytecode of sets/frozensets depends on string hashing: a fixed seed keeps builds identical.
         raise SystemExit("run with PYTHONHASHSEED=0 so the bytecode is reproducible")

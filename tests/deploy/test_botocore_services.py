@@ -184,3 +184,37 @@ def test_the_build_script_refuses_an_unknown_architecture():
                             timeout=60, env={"PATH": "/usr/bin:/bin", "PACKAGE_ARCH": "amd64"})
     assert result.returncode == 2
     assert "PACKAGE_ARCH must be arm64 or x86_64" in result.stderr
+
+
+def _session_with_data(folder: Path | None) -> botocore.session.Session:
+    session = botocore.session.Session()
+    if folder is not None:
+        session.get_component("data_loader").search_paths.insert(0, str(folder))
+    session.set_credentials("AKIDEXAMPLE", "secret")
+    return session
+
+
+def test_pruned_endpoints_resolve_every_kept_client_as_the_full_file_does(tmp_path):
+    data = tmp_path / "botocore" / "data"
+    shutil.copytree(SITE / "botocore" / "data", data, ignore=lambda d, names: [
+        n for n in names if Path(d) == SITE / "botocore" / "data" and (Path(d) / n).is_dir() and n not in KEPT])
+    dropped = finish_package.prune_endpoints(tmp_path, KEPT)
+    assert dropped > 1000 and (data / "endpoints.json").stat().st_size < 100_000
+    full, pruned = _session_with_data(None), _session_with_data(data)
+    services_seen = pruned.get_component("endpoint_resolver")._endpoint_data["partitions"][0]["services"]
+    assert set(services_seen) == {"dynamodb", "s3", "cognito-idp", "email", "lambda", "sns", "sts"}
+    regions = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-gov-west-1", "cn-north-1",
+               "us-iso-east-1", "aws-global"]
+    for service in KEPT:
+        for region in regions:
+            clients = [session.create_client(service, region_name=region) for session in (full, pruned)]
+            resolved = [(c.meta.endpoint_url, c.meta.region_name, c.meta.partition, c._request_signer._signing_name,
+                         c._request_signer._region_name, c._request_signer.signature_version) for c in clients]
+            assert resolved[0] == resolved[1], (service, region)
+
+
+def test_endpoints_pruning_leaves_a_stand_in_file_alone(tmp_path):
+    (tmp_path / "botocore" / "data").mkdir(parents=True)
+    (tmp_path / "botocore" / "data" / "endpoints.json").write_text("{}")
+    assert finish_package.prune_endpoints(tmp_path, KEPT) == 0
+    assert (tmp_path / "botocore" / "data" / "endpoints.json").read_text() == "{}"
