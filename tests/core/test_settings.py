@@ -36,3 +36,11 @@ def test_deployed_settings_refuse_to_start_and_name_the_missing_variable():
 def test_check_deploy_is_clean_with_every_variable_set():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=DEPLOYED_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_garbage_collector_runs_with_the_configured_thresholds():
+    import gc
+
+    from django.conf import settings
+
+    assert gc.get_threshold() == settings.GC_THRESHOLDS
