@@ -14,7 +14,8 @@ child is `python -I -S` (the base interpreter, no site-packages, no PYTHON* vari
 the unzipped package (and, for the floor, the hello project first) plus the standard library; every
 child checks that no module it imported came from anywhere else (the dev .venv included). The floor
 imports Django, DRF and Zappa from the same unzipped package, with its own tiny settings. Each side runs
-REPEAT fresh processes; medians are reported.
+REPEAT fresh processes, alternating (kefir, floor, kefir, ...) so that a burst of load on this shared
+machine falls on both sides alike; medians are reported.
 
 Run: `python -m bench cold_start`; `python -m bench.bench_cold_start PATH.zip` measures a given x86_64 zip
 as it is (to compare two builds; no freshness check).
@@ -35,7 +36,7 @@ from pathlib import Path
 from bench import harness, zappa_events
 
 ROOT = Path(__file__).resolve().parent.parent
-REPEAT = 7
+REPEAT = 15
 STAGE = "dev"
 PACKAGE = ROOT / ".build" / f"kefir-{STAGE}-x86_64.zip"
 # Besides the app, what the package is made from: a zip older than any of these is rebuilt.
@@ -165,23 +166,20 @@ def hello_project(task: Path) -> Path:
     return folder
 
 
-def measure(*, roots: list[Path], event: dict, env: dict) -> list[float]:
-    """Milliseconds to the first response in REPEAT fresh `python -I -S` processes (cwd = roots[0])."""
-    samples = []
-    for _ in range(REPEAT):
-        result = subprocess.run([PYTHON, "-I", "-S", "-c", CHILD, json.dumps([str(r) for r in roots]),
-                                 json.dumps(event)], cwd=roots[0], env=env, capture_output=True, text=True,
-                                timeout=120)
-        line = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-        if result.returncode or not line.startswith("{"):
-            raise RuntimeError(f"cold start child failed: {result.stderr[-2000:]}")
-        outcome = json.loads(line)
-        if outcome["status"] != 200:
-            raise RuntimeError(f"first request answered {outcome['status']}")
-        if outcome["outside"] or not outcome["settings"].startswith(str(roots[0])) or ".venv" in outcome["django"]:
-            raise RuntimeError(f"the child imported from outside the package: {outcome}")
-        samples.append(outcome["ms"])
-    return samples
+def measure(*, roots: list[Path], event: dict, env: dict) -> float:
+    """Milliseconds to the first response of one fresh `python -I -S` process (cwd = roots[0])."""
+    result = subprocess.run([PYTHON, "-I", "-S", "-c", CHILD, json.dumps([str(r) for r in roots]),
+                             json.dumps(event)], cwd=roots[0], env=env, capture_output=True, text=True,
+                            timeout=120)
+    line = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    if result.returncode or not line.startswith("{"):
+        raise RuntimeError(f"cold start child failed: {result.stderr[-2000:]}")
+    outcome = json.loads(line)
+    if outcome["status"] != 200:
+        raise RuntimeError(f"first request answered {outcome['status']}")
+    if outcome["outside"] or not outcome["settings"].startswith(str(roots[0])) or ".venv" in outcome["django"]:
+        raise RuntimeError(f"the child imported from outside the package: {outcome}")
+    return outcome["ms"]
 
 
 def main(package: Path | None = None) -> None:
@@ -213,8 +211,10 @@ def _measure_both(package: Path, task: Path, hello: Path) -> None:
         "DJANGO_ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
     }
     event = zappa_events.http_api_v2_event("GET", "/api/v1/batches", token=user.access_token)
-    ours = measure(roots=[task], event=event, env=ours_env)
-    floor = measure(roots=[hello, task], event=event, env=base_env)
+    ours, floor = [], []
+    for _ in range(REPEAT):
+        ours.append(measure(roots=[task], event=event, env=ours_env))
+        floor.append(measure(roots=[hello, task], event=event, env=base_env))
     ratio = harness.median(ours) / harness.median(floor)
     with zipfile.ZipFile(package) as zf:
         unzipped_mb = sum(m.file_size for m in zf.infolist()) / 1_000_000
