@@ -8,18 +8,23 @@ import base64
 import functools
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 from apps.core.errors import Invalid
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 MAX_CURSOR_LENGTH = 4096
 
 
 @functools.cache
-def _fernet(secret_key: str) -> Fernet:
+def _fernet(secret_key: str) -> "Fernet":
+    # Imported on first use: Fernet's ciphers cost ~10 ms of a cold start, and a first page needs no cursor.
+    from cryptography.fernet import Fernet
+
     key = hashlib.sha256(f"kefir-cursor:{secret_key}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
@@ -38,9 +43,12 @@ def decode_cursor(cursor: str | None, *, scope: str) -> dict[str, Any] | None:
         return None
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise _invalid()
+    fernet = _fernet(settings.SECRET_KEY)
+    from cryptography.fernet import InvalidToken
+
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(_fernet(settings.SECRET_KEY).decrypt(padded.encode()))
+        payload = json.loads(fernet.decrypt(padded.encode()))
     except (InvalidToken, ValueError, TypeError):
         raise _invalid() from None
     if not isinstance(payload, dict) or payload.get("s") != scope or not isinstance(payload.get("p"), dict):

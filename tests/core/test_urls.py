@@ -27,6 +27,7 @@ print(json.dumps({"status": statuses[0], "imported": [m for m in watched if m in
 HEAVY = [
     "drf_spectacular.openapi", "django.test", "jinja2", "apps.support.sites", "django.db.migrations.executor",
     "django.contrib.auth.admin", "whitenoise.middleware", "apps.support.staff", "apps.accounts.providers",
+    "cryptography.fernet",  # the cursors' cipher: loaded when a cursor is first made or read
     *[f"apps.{app}.views" for app in API_APPS],
 ]
 
