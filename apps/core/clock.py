@@ -30,13 +30,34 @@ def frozen(at: dt.datetime) -> Iterator[Callable[[dt.timedelta], None]]:
         _source = previous
 
 
+class _Canonical(dt.datetime):
+    """A UTC datetime parsed from its canonical text (what isoformat() writes, so every stored time), which
+    it keeps: writing it again is then free, where formatting costs ~2 µs, and a batch's timeline shows
+    100 times. It is a datetime in every other way; what arithmetic or replace() derive from it has no
+    text, and isoformat() formats those."""
+
+    __slots__ = ("text",)
+
+
 def isoformat(value: dt.datetime) -> str:
     """A datetime as API.md returns it: UTC with `Z`, millisecond precision."""
+    text = getattr(value, "text", None) if type(value) is _Canonical else None
+    if text is not None:
+        return text
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _is_canonical(value: str) -> bool:
+    return (len(value) == 24 and value[4] == "-" and value[7] == "-" and value[10] == "T" and value[13] == ":"
+            and value[16] == ":" and value[19] == "." and value[23] == "Z")
 
 
 def parse(value: str) -> dt.datetime:
     """An ISO 8601 string with an offset (or Z) as an aware UTC datetime; ValueError otherwise."""
+    if _is_canonical(value):  # YYYY-MM-DDTHH:MM:SS.mmmZ
+        parsed = _Canonical.fromisoformat(value)  # ValueError for impossible dates or non-digits
+        parsed.text = value
+        return parsed
     try:
         parsed = dt.datetime.fromisoformat(value)  # reads a trailing "Z" itself (every stored time has one)
     except ValueError:

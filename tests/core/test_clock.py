@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.core import clock
 
@@ -19,3 +21,30 @@ def test_an_offset_in_any_spelling_reads_as_utc(text):
 def test_a_time_without_an_offset_or_no_time_is_refused(text):
     with pytest.raises(ValueError):
         clock.parse(text)
+
+
+@settings(max_examples=500)
+@given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)),
+                                               dt.timezone(dt.timedelta(hours=-8))])))
+def test_a_time_reads_back_from_its_text_and_writes_the_same_text(moment):
+    text = clock.isoformat(moment)
+    parsed = clock.parse(text)
+    assert parsed == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    assert clock.isoformat(parsed) == text
+    later = parsed + dt.timedelta(milliseconds=1)  # derived times carry no text: formatted afresh
+    assert clock.isoformat(later) == clock.isoformat(dt.datetime.fromisoformat(later.isoformat()))
+
+
+@given(st.text(alphabet="0123456789-T:.Z ", min_size=24, max_size=24))
+def test_text_of_the_canonical_shape_is_read_like_any_other(text):
+    try:
+        plain = dt.datetime.fromisoformat(text)
+    except ValueError:
+        plain = None
+    if plain is None or plain.tzinfo is None:
+        with pytest.raises(ValueError):
+            clock.parse(text)
+        return
+    plain = plain.astimezone(dt.UTC)
+    assert clock.parse(text) == plain and clock.isoformat(clock.parse(text)) == clock.isoformat(plain)
