@@ -9,4 +9,6 @@ class CoreConfig(AppConfig):
     label = "kefir_core"
 
     def ready(self):
-        gc.set_threshold(*settings.GC_THRESHOLDS)  # why: kefir/settings/base.py
+        # Why both: kefir/settings/base.py, GC_THRESHOLDS.
+        gc.freeze()
+        gc.set_threshold(*settings.GC_THRESHOLDS)
