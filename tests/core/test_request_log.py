@@ -2,6 +2,8 @@ import json
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from apps.core.logging import JsonFormatter, ScrubSecretsFilter
 
@@ -53,3 +55,13 @@ def test_the_scrubber_removes_tokens_and_addresses_from_any_message(user):
     })
     line = formatted([record])[0]
     assert user.email not in line and user.access_token not in line
+
+
+@given(st.lists(st.sampled_from(["Bearer ", "bEaReR\t", "eyJ", "abcde", ".", "-", "_", "@", "x.y", " ", "é"]),
+                max_size=30).map("".join))
+def test_the_scrubber_gives_what_its_three_patterns_give(text):
+    from apps.core import logging as kefir_logging
+
+    expected = kefir_logging._EMAIL.sub("[email]", kefir_logging._JWT.sub(
+        "[jwt]", kefir_logging._BEARER.sub("Bearer [redacted]", text)))
+    assert kefir_logging.scrub(text) == expected
