@@ -5,7 +5,7 @@ Python-level checks): about 300 µs for a batch with its 50-event timeline on th
 orjson takes a tenth. The JSON is the same: compact, UTF-8 unescaped, U+2028/U+2029 escaped as DRF does.
 Two spellings differ and parse to the same values: a float's exponent (orjson writes `1e16`, json
 `1e+16`), and NaN or infinity, which orjson writes as null where DRF's strict encoder refuses them
-(no response holds either: inputs are range-checked). Whatever orjson cannot encode natively (datetimes,
+(no response holds either: DRF's FloatField refuses them on input). Whatever orjson cannot encode (datetimes,
 decimals, lazy translations, non-string keys, integers beyond 64 bits) and any indented rendering (the
 browsable API) take DRF's own path, so those bytes are DRF's.
 """
