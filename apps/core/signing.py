@@ -28,8 +28,7 @@ class FastSigV4Auth(SigV4Auth):
         if self.credentials is None:
             raise NoCredentialsError()
         # The header list as stored: HTTPHeaders (an email.message.Message) sanitises each value on every read.
-        stored = request.headers._headers
-        if request.params or any(type(value) is not str for _, value in stored):
+        if request.params or any(type(value) is not str for _, value in request.headers._headers):
             return super().add_auth(request)
         timestamp = request.context["timestamp"] = botocore.auth.get_current_datetime().strftime(SIGV4_TIMESTAMP)
         self._modify_request_before_signing(request)

@@ -159,20 +159,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- Product -------------------------------------------------------------------------------
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-EXPO_PUSH_URL = env("EXPO_PUSH_URL", "https://exp.host/--/api/v2/push/send")
-# Request bodies above this size get 413 payload_too_large before anything is parsed.
-API_MAX_BODY_BYTES = 64 * 1024
-
+# --- Runtime -------------------------------------------------------------------------------
 # The cyclic garbage collector, tuned at start-up (apps.core.apps). Python's first threshold, 700, starts
 # a young collection whenever 700 more containers are alive than at the last one; a batch with its
 # 50-event timeline holds about 800 at once (the items' attribute dicts), so nearly every such request
 # paid a collection that freed nothing. And every so often a full collection walked all ~300,000 objects
 # of the loaded code (~90 ms). So start-up ends with gc.freeze() (those objects are never scanned again)
 # and the first threshold is 2000. gc.callbacks over 100 warm batch details: 0.43 ms of collection per
-# request before, 0.19 ms after (bench/README.md). Higher values trade that for rarer, longer pauses.
+# request before, 0.20 ms after (bench/README.md). Higher values trade that for rarer, longer pauses.
 GC_THRESHOLDS = (2000, 10, 10)
+
+# --- Product -------------------------------------------------------------------------------
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+EXPO_PUSH_URL = env("EXPO_PUSH_URL", "https://exp.host/--/api/v2/push/send")
+# Request bodies above this size get 413 payload_too_large before anything is parsed.
+API_MAX_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 IDEMPOTENCY_TTL_S = 24 * 3600
 # Account data packages (POST /api/v1/exports): zips under EXPORTS_PREFIX, one folder per user, removed
