@@ -1,4 +1,4 @@
-"""DRF authentication with Cognito access tokens, verified here with PyJWT.
+"""DRF authentication with Cognito access tokens, verified here (apps.core.jws).
 
 RS256 only; signature against the pool's JWKS (cached per process; an unknown `kid` refreshes it
 once, at most every JWKS_MIN_REFRESH_INTERVAL_S); `iss`, `exp`, `token_use == "access"` and
@@ -16,27 +16,27 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from apps.core import revocation
+from apps.core import jws, revocation
 from apps.core.identity import pool_config
 
 logger = logging.getLogger("kefir.auth")
-ALGORITHMS = ["RS256"]
+# Claims every access token of ours carries (`aud` is not one: Cognito access tokens have none).
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "token_use", "client_id")
 
 
 class JwksCache:
     """A pool's signing keys by `kid`, fetched over HTTPS and cached for the process."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, jwt.PyJWK] = {}
+        self._keys: dict[str, jws.RSAPublicKey] = {}
         self._url: str | None = None
         self._fetched_at = 0.0
         self._lock = threading.Lock()
 
-    def key(self, url: str, kid: str) -> jwt.PyJWK | None:
+    def key(self, url: str, kid: str) -> jws.RSAPublicKey | None:
         with self._lock:
             now = time.monotonic()
             stale = url != self._url or now - self._fetched_at > settings.JWKS_CACHE_TTL_S
@@ -57,9 +57,9 @@ class JwksCache:
         keys = {}
         for data in document.get("keys", []):
             try:
-                if data.get("kty") == "RSA" and data.get("kid"):
-                    keys[data["kid"]] = jwt.PyJWK(data, algorithm="RS256")
-            except jwt.PyJWTError:
+                if isinstance(data, dict) and isinstance(data.get("kid"), str) and data["kid"]:
+                    keys[data["kid"]] = jws.rsa_signing_key(data)
+            except jws.InvalidJWT:
                 continue
         self._keys, self._url, self._fetched_at = keys, url, now
 
@@ -123,10 +123,10 @@ def verify_access_token(token: str) -> dict[str, Any]:
 
 def _verify(token: str, config) -> dict[str, Any]:
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
+        header = jws.unverified_header(token)
+    except jws.InvalidJWT as exc:
         raise InvalidToken("malformed") from exc
-    if header.get("alg") not in ALGORITHMS:
+    if header.get("alg") != jws.ALGORITHM:  # before the key lookup: no JWKS refresh for such a token
         raise InvalidToken("algorithm")
     kid = header.get("kid")
     if not isinstance(kid, str):
@@ -135,16 +135,9 @@ def _verify(token: str, config) -> dict[str, Any]:
     if key is None:
         raise InvalidToken("unknown kid")
     try:
-        claims = jwt.decode(
-            token,
-            key=key.key,
-            algorithms=ALGORITHMS,
-            issuer=config.issuer,
-            leeway=settings.JWT_LEEWAY_S,
-            options={"require": ["exp", "iat", "iss", "sub", "token_use", "client_id"], "verify_aud": False},
-        )
-    except jwt.PyJWTError as exc:
-        raise InvalidToken(type(exc).__name__) from exc
+        claims = jws.verify(token, key, issuer=config.issuer, leeway=settings.JWT_LEEWAY_S, required=REQUIRED_CLAIMS)
+    except jws.InvalidJWT as exc:
+        raise InvalidToken(str(exc)) from exc
     if claims.get("token_use") != "access":
         raise InvalidToken("token_use")
     if claims.get("client_id") != config.app_client_id:

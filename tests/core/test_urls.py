@@ -28,6 +28,7 @@ HEAVY = [
     "drf_spectacular.openapi", "django.test", "jinja2", "apps.support.sites", "django.db.migrations.executor",
     "django.contrib.auth.admin", "whitenoise.middleware", "apps.support.staff", "apps.accounts.providers",
     "cryptography.fernet",  # the cursors' cipher: loaded when a cursor is first made or read
+    "jwt", "cryptography.x509",  # PyJWT and the x509 machinery it loads: apps.core.jws verifies tokens
     *[f"apps.{app}.views" for app in API_APPS],
 ]
 
