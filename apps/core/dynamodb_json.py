@@ -88,11 +88,26 @@ def _attribute_value(value: object) -> dict | None:
 
 
 class DynamoDBParserFactory(ResponseParserFactory):
-    """botocore's parser factory, with the fast attribute-value reading for the JSON protocol."""
+    """botocore's parser factory, with the fast attribute-value reading for the JSON protocol.
+
+    botocore asks for a new parser for every response. A parser keeps no state between responses (only
+    its settings), so this factory makes one JSON parser and hands it out again. That saves building one
+    per request, and the garbage it leaves: each new parser is a reference cycle (it holds a bound method
+    of itself), which only the cyclic garbage collector frees."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._json_parser: _DynamoDBJSONParser | None = None
+
+    def set_parser_defaults(self, **kwargs) -> None:
+        super().set_parser_defaults(**kwargs)
+        self._json_parser = None
 
     def create_parser(self, protocol_name):
         if protocol_name == "json":
-            return _DynamoDBJSONParser(**self._defaults)
+            if self._json_parser is None:
+                self._json_parser = _DynamoDBJSONParser(**self._defaults)
+            return self._json_parser
         return super().create_parser(protocol_name)
 
 

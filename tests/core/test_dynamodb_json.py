@@ -68,6 +68,21 @@ def test_odd_bodies_are_read_as_botocore_reads_them():
         assert DynamoDBParserFactory().create_parser("json").parse(response, shape) == expected
 
 
+def test_the_factory_hands_out_one_json_parser_which_reads_each_response_on_its_own():
+    factory = DynamoDBParserFactory()
+    parser = factory.create_parser("json")
+    assert factory.create_parser("json") is parser
+    shape = MODEL.operation_model("Query").output_shape
+    bodies = [b'{"Items": [{"a": {"B": "AA=="}}], "Count": 1, "ScannedCount": 1}', b"not json at all",
+              b'{"Items": [], "Count": 0, "ScannedCount": 0, "LastEvaluatedKey": {"PK": {"S": "x"}}}']
+    for body in bodies * 2:
+        response = {"body": body, "headers": {}, "status_code": 200}
+        assert parser.parse(response, shape) == create_parser("json").parse(response, shape)
+    factory.set_parser_defaults(timestamp_parser=str)
+    assert factory.create_parser("json") is not parser
+    assert type(factory.create_parser("rest-xml")) is type(create_parser("rest-xml"))
+
+
 def test_an_unknown_member_type_is_left_to_botocore():
     expected, fast = _both("GetItem", {"Item": {"x": {"FUTURE": "1"}, "y": {"M": {"z": {"FUTURE": 2}}}}})
     assert fast == expected
