@@ -7,8 +7,9 @@ Checks, by opening the zip (nothing is extracted):
 - bytecode is unchecked-hash (Zappa stamps files 1980-01-01, so timestamp pycs would be recompiled
   on every cold start);
 - botocore/data holds the model of every service in scripts/botocore_services.txt, its root files, and
-  nothing else (the package was pruned); the packaged code names no client outside that list; and
-  botocore, run from the package alone (`python -I -S`), can create a client of each listed service.
+  nothing else (the package was pruned); the packaged code names no client outside that list; the
+  kept services' service-2 models hold no documentation (finish_package.py strips it); and botocore, run
+  from the package alone (`python -I -S`), can create a client of each listed service.
 
 The x86_64 package (`PACKAGE_ARCH=x86_64 scripts/build_package.sh`, .build/kefir-<stage>-x86_64.zip) is
 for benchmarks on this machine only: this check refuses it.
@@ -24,10 +25,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finish_package import kept_botocore_services
+from finish_package import kept_botocore_services, model_json, strip_model_documentation
 
 EM_AARCH64 = 183
 EM_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64", 243: "RISC-V"}
@@ -41,6 +43,8 @@ BOTOCORE_ROOT_FILES = ("endpoints.json", "partitions.json", "sdk-default-configu
 CLIENT_NAME = re.compile(r"""\b(?:client|resource|create_client)\(\s*(?:service_name\s*=\s*)?["']([a-z0-9-]+)["']""")
 # Packaged code whose client names must be listed: ours, and the Zappa modules the handler runs.
 CLIENT_SOURCES = re.compile(r"^(?:apps|kefir)/.*\.py$|^zappa/(?:handler|asynchronous)\.py$")
+# A service model of botocore/data (any API version): its service is group 1.
+SERVICE_MODEL = re.compile(r"botocore/data/([^/]+)/[^/]+/service-2\.json(?:\.gz)?")
 # What botocore needs to run (all pure Python): extracted to create the clients from the package alone.
 BOTOCORE_RUNTIME = ("botocore", "boto3", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py", "certifi")
 
@@ -183,6 +187,19 @@ def _check_botocore(zf: zipfile.ZipFile, names: set[str], services: list[str], c
         if not any(re.fullmatch(rf"botocore/data/{re.escape(service)}/[^/]+/service-2\.json(\.gz)?", n)
                    for n in names):
             problems.append(f"botocore/data/{service}: no service model (listed in scripts/botocore_services.txt)")
+    for name in sorted(names):
+        match = SERVICE_MODEL.fullmatch(name)
+        if not match or match.group(1) not in services:
+            continue
+        try:
+            model = json.loads(model_json(zf.read(name), name))
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
+            problems.append(f"{name}: unreadable model ({exc})")
+            continue
+        left = strip_model_documentation(model) if isinstance(model, dict) else 0
+        if left:
+            problems.append(f"{name}: still holds {left} documentation strings, which every client creation "
+                            "parses (not stripped by scripts/finish_package.py?)")
     for root_file in BOTOCORE_ROOT_FILES:
         if f"botocore/data/{root_file}" not in names:
             problems.append(f"botocore/data/{root_file}: missing (botocore's root data)")
