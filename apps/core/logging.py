@@ -5,6 +5,8 @@ import json
 import logging
 import re
 
+import orjson
+
 _JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
 _BEARER = re.compile(r"(?i)bearer\s+\S+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -36,9 +38,11 @@ class ScrubSecretsFilter(logging.Filter):
         record.msg, record.args = scrub(message), None
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
-        for name, value in list(vars(record).items()):
-            if name not in _RESERVED and isinstance(value, str):
-                setattr(record, name, scrub(value))
+        attributes = vars(record)
+        for name in attributes.keys() - _RESERVED:  # the caller's `extra` values
+            value = attributes[name]
+            if isinstance(value, str):
+                attributes[name] = scrub(value)
         return True
 
 
@@ -55,4 +59,11 @@ class JsonFormatter(logging.Formatter):
                 entry[name] = value
         if record.exc_info or record.exc_text:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        # orjson: a third of json.dumps's time, and one line per record all the same (compact, UTF-8).
+        # Where it refuses one (an int beyond 64 bits, a key of an odd type), json.dumps writes the line, each
+        # value that is not a number, a string or null as its str().
+        try:
+            return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            return json.dumps({name: value if isinstance(value, str | int | float | None) else str(value)
+                               for name, value in entry.items()})

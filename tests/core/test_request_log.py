@@ -65,3 +65,20 @@ def test_the_scrubber_gives_what_its_three_patterns_give(text):
     expected = kefir_logging._EMAIL.sub("[email]", kefir_logging._JWT.sub(
         "[jwt]", kefir_logging._BEARER.sub("Bearer [redacted]", text)))
     assert kefir_logging.scrub(text) == expected
+
+
+def test_a_line_is_one_json_object_whatever_the_extra_values():
+    # orjson writes the usual values; what it refuses (an int beyond 64 bits, a non-str key) still makes a line.
+    record = logging.makeLogRecord({"name": "x", "levelno": logging.INFO, "levelname": "INFO", "msg": "m",
+                                    "big": 2**70, "odd_keys": {(1, 2): "a", 3: "b"}, "obj": object(),
+                                    "text": "é\u2028\n", "when": None})
+    line = formatted([record])[0]
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["big"] == 2**70 and entry["odd_keys"] == "{(1, 2): 'a', 3: 'b'}"
+    assert entry["text"] == "é\u2028\n" and entry["when"] is None
+    assert entry["message"] == "m" and entry["obj"].startswith("<object object")
+    usual = logging.makeLogRecord({"name": "x", "levelno": logging.INFO, "levelname": "INFO", "msg": "m", "n": 3,
+                                   "obj": object(), "nested": {"a": [1, 2.5, None]}})
+    entry = json.loads(formatted([usual])[0])
+    assert entry["n"] == 3 and entry["nested"] == {"a": [1, 2.5, None]} and entry["obj"].startswith("<object")
