@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from apps.core import clock
+from apps.core.serializers import InputSerializer
 
 CODE_MESSAGE = "Enter the 6-digit code from the email."
 
@@ -22,7 +23,7 @@ class AccountEmailField(serializers.EmailField):
         self.validators.append(RegexValidator(EMAIL_PATTERN, message="Enter a valid email address."))
 
 
-class LoginInput(serializers.Serializer):
+class LoginInput(InputSerializer):
     email = AccountEmailField()
 
 
@@ -32,7 +33,7 @@ class LoginOutput(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the emailed code stays valid (180).")
 
 
-class VerifyInput(serializers.Serializer):
+class VerifyInput(InputSerializer):
     email = AccountEmailField()
     session = serializers.CharField(max_length=512)
     code = serializers.RegexField(r"^\d{6}$", max_length=6, error_messages={"invalid": CODE_MESSAGE})
@@ -46,7 +47,7 @@ class TokensOutput(serializers.Serializer):
     token_type = serializers.ChoiceField(choices=["Bearer"])
 
 
-class RefreshInput(serializers.Serializer):
+class RefreshInput(InputSerializer):
     refresh_token = serializers.CharField(max_length=4096)
 
 
@@ -76,13 +77,13 @@ class ProfileOutput(serializers.Serializer):
         return {"timezone": profile.timezone, "temperature_unit": profile.temperature_unit}
 
 
-class SettingsInput(serializers.Serializer):
+class SettingsInput(InputSerializer):
     timezone = serializers.CharField(required=False, max_length=64,
                                      help_text="IANA time zone name, e.g. Europe/Berlin.")
     temperature_unit = serializers.ChoiceField(choices=["C", "F"], required=False)
 
 
-class ProfilePatchInput(serializers.Serializer):
+class ProfilePatchInput(InputSerializer):
     """Unknown fields are ignored; settings not sent stay as they are."""
 
     settings = SettingsInput(required=True)

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
 from apps.core import clock
-from apps.core.serializers import FastOutputSerializer
+from apps.core.serializers import FastOutputSerializer, InputSerializer
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -29,7 +29,7 @@ def public_photo_url(token: str, event_id: str) -> str:
     return f"{share_url(token)}/photos/{event_id}"
 
 
-class PageQuery(serializers.Serializer):
+class PageQuery(InputSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=4096)
 
@@ -38,7 +38,7 @@ class BatchListQuery(PageQuery):
     status = serializers.ChoiceField(choices=STATUSES, required=False)
 
 
-class BatchFields(serializers.Serializer):
+class BatchFields(InputSerializer):
     name = serializers.CharField(min_length=1, max_length=120)
     kind = serializers.ChoiceField(choices=KINDS)
     status = serializers.ChoiceField(choices=STATUSES, required=False)

@@ -2,11 +2,13 @@ import re
 
 from rest_framework import serializers
 
+from apps.core.serializers import InputSerializer
+
 # Expo's push token formats: ExponentPushToken[...] (classic) and ExpoPushToken[...] (newer SDKs).
 EXPO_TOKEN_PATTERN = re.compile(r"^(ExponentPushToken|ExpoPushToken)\[[A-Za-z0-9_-]{8,200}\]$")
 
 
-class DeviceInSerializer(serializers.Serializer):
+class DeviceInSerializer(InputSerializer):
     token = serializers.CharField(max_length=250, trim_whitespace=True,
                                   help_text='An Expo push token: "ExponentPushToken[...]" or "ExpoPushToken[...]".')
     platform = serializers.ChoiceField(choices=["ios", "android"])
@@ -31,6 +33,6 @@ class DeviceListSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-class DeviceListQuerySerializer(serializers.Serializer):
+class DeviceListQuerySerializer(InputSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
     cursor = serializers.CharField(required=False, allow_blank=True, max_length=4096)

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.batches.serializers import PageQuery, UtcDateTimeField
-from apps.core.serializers import FastOutputSerializer
+from apps.core.serializers import FastOutputSerializer, InputSerializer
 from apps.events import photos
 from apps.events.services import TYPES
 
@@ -12,7 +12,7 @@ class EventListQuery(PageQuery):
     type = serializers.ChoiceField(choices=TYPES, required=False)
 
 
-class EventCreateInput(serializers.Serializer):
+class EventCreateInput(InputSerializer):
     type = serializers.ChoiceField(choices=TYPES, help_text="Any type but status_changed (server-written).")
     occurred_at = UtcDateTimeField(required=False)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
@@ -23,7 +23,7 @@ class EventCreateInput(serializers.Serializer):
                                       help_text="photo events: the photo_key of POST /batches/{id}/photos")
 
 
-class EventUpdateInput(serializers.Serializer):
+class EventUpdateInput(InputSerializer):
     """An event's type and photo cannot change; anything else can."""
 
     occurred_at = UtcDateTimeField(required=False)
@@ -54,7 +54,7 @@ class EventPageOutput(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-class PhotoUploadInput(serializers.Serializer):
+class PhotoUploadInput(InputSerializer):
     content_type = serializers.ChoiceField(choices=tuple(photos.EXTENSIONS))
     size = serializers.IntegerField(min_value=1, help_text="Bytes; at most 10 MiB (10485760), else 413.")
 

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from apps.core.serializers import InputSerializer
 from apps.exports.services import FORMATS
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(InputSerializer):
     format = serializers.ChoiceField(
         choices=FORMATS,
         help_text="Inside the zip: `csv` gives one CSV file per entity type, `json` one JSON array per entity "

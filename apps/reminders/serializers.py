@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import clock
+from apps.core.serializers import InputSerializer
 from apps.reminders.services import KINDS, STATUSES
 
 MESSAGE_MAX_LENGTH = 500  # a push payload must stay under Expo's 4 KiB
@@ -25,7 +26,7 @@ class AwareDateTimeField(serializers.Field):
         return clock.isoformat(value)
 
 
-class ReminderCreateSerializer(serializers.Serializer):
+class ReminderCreateSerializer(InputSerializer):
     batch_id = serializers.CharField(max_length=64)
     kind = serializers.ChoiceField(choices=KINDS)
     due_at = AwareDateTimeField(help_text="When to push; not more than 1 minute in the past nor 1 year ahead.")
@@ -33,7 +34,7 @@ class ReminderCreateSerializer(serializers.Serializer):
                                     allow_null=True, help_text="The push's text (default: one for the kind).")
 
 
-class ReminderUpdateSerializer(serializers.Serializer):
+class ReminderUpdateSerializer(InputSerializer):
     due_at = AwareDateTimeField(required=False)
     message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True,
                                     allow_null=True)
@@ -60,7 +61,7 @@ class ReminderListSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-class ReminderListQuerySerializer(serializers.Serializer):
+class ReminderListQuerySerializer(InputSerializer):
     status = serializers.ChoiceField(choices=STATUSES, required=False)
     batch_id = serializers.CharField(required=False, max_length=64)
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
