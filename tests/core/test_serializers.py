@@ -111,7 +111,7 @@ def _values_for(field) -> st.SearchStrategy:
 def _input_cases(draw):
     cls = draw(st.sampled_from(INPUT_CLASSES))
     declared = cls._declared_fields
-    names = draw(st.sets(st.sampled_from(sorted(declared) + ["unknown"])))
+    names = draw(st.sets(st.sampled_from([*sorted(declared), "unknown"])))
     data = {name: draw(_values_for(declared.get(name, serializers.CharField()))) for name in names}
     return cls, data
 

@@ -29,6 +29,8 @@ HEAVY = [
     "django.contrib.auth.admin", "whitenoise.middleware", "apps.support.staff", "apps.accounts.providers",
     "cryptography.fernet",  # the cursors' cipher: loaded when a cursor is first made or read
     "jwt", "cryptography.x509",  # PyJWT and the x509 machinery it loads: apps.core.jws verifies tokens
+    "ulid",  # ids are made on first use (apps.core.ids)
+    "apps.reminders.services",  # imported by its batch_deleted receiver when a batch is deleted
     *[f"apps.{app}.views" for app in API_APPS],
 ]
 
