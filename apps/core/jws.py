@@ -61,37 +61,39 @@ def rsa_signing_key(jwk: dict[str, Any]) -> RSAPublicKey:
 
 def unverified_header(token: str) -> dict[str, Any]:
     """The token's header, to choose the key (`kid`); nothing in it is trusted yet."""
-    return _json_object(_segments(token)[0])
+    return _json_object(b64url_decode(_segments(token)[0]))
 
 
 def verify(token: str, key: RSAPublicKey, *, issuer: str, leeway: float, required: tuple[str, ...]) -> dict[str, Any]:
     """The claims of `token` if it is RS256-signed by `key`, `iss` is `issuer`, and `exp`, `iat` and `nbf`
     hold (with `leeway` seconds either way), and every `required` claim is present; InvalidJWT otherwise."""
     header_b64, payload_b64, signature_b64 = _segments(token)
-    header = _json_object(header_b64)
+    header = _json_object(b64url_decode(header_b64))
     if header.get("alg") != ALGORITHM:
         raise InvalidJWT("algorithm")
     if "crit" in header or "b64" in header:  # RFC 7515 §4.1.11: extensions we do not implement
         raise InvalidJWT("unsupported header")
+    # Decoded before the signature check: that also proves both segments base64url, so the signing input is ASCII.
+    payload, signature = b64url_decode(payload_b64), b64url_decode(signature_b64)
     try:
-        key.verify(b64url_decode(signature_b64), f"{header_b64}.{payload_b64}".encode("ascii"), PKCS1v15(), SHA256())
+        key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"), PKCS1v15(), SHA256())
     except InvalidSignature:
         raise InvalidJWT("signature") from None
-    claims = _json_object(payload_b64)
+    claims = _json_object(payload)
     _check_claims(claims, issuer=issuer, leeway=leeway, required=required)
     return claims
 
 
 def _segments(token: str) -> list[str]:
     parts = token.split(".") if isinstance(token, str) else []
-    if len(parts) != 3 or not all(_BASE64URL.fullmatch(part) for part in parts):
+    if len(parts) != 3:
         raise InvalidJWT("not a JWS compact serialization")
     return parts
 
 
-def _json_object(segment: str) -> dict[str, Any]:
+def _json_object(data: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(b64url_decode(segment))
+        value = json.loads(data)
     except ValueError:  # also UnicodeDecodeError
         raise InvalidJWT("not a JSON segment") from None
     if not isinstance(value, dict):
