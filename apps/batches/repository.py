@@ -143,11 +143,12 @@ def batch_with_timeline(*, user_id: str, batch_id: str, limit: int = 50) -> Batc
     for item in TableItem.query(
         keys.user_pk(user_id), TableItem.SK.startswith(keys.batch_prefix(batch_id)),
         scan_index_forward=False, limit=want, page_size=want,
+        attributes_to_get=events_repository.TIMELINE_ATTRIBUTES,
     ):
         if isinstance(item, BatchItem):
-            batch = _batch(item)
+            batch = _batch(events_repository.timeline_item(item, user_id=user_id, batch_id=batch_id))
         elif isinstance(item, EventItem):
-            items.append(item)
+            items.append(events_repository.timeline_item(item, user_id=user_id, batch_id=batch_id))
     if batch is None:
         return None
     following = events_repository.item_position(items[limit - 1]) if len(items) > limit else None

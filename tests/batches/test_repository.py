@@ -49,3 +49,33 @@ def test_events_iter_yields_events_of_one_batch_or_of_the_user(user):
         assert events_repository.event_create(event=event)
     assert len(list(events_repository.events_iter(user_id=user.id, batch_id=first.id))) == 2
     assert len(list(events_repository.events_iter(user_id=user.id))) == 3
+
+
+def test_a_timeline_read_through_its_projection_is_the_batch_and_events_as_stored(user):
+    # The timeline Query leaves out what its keys give (PK, user_id, batch_id) and puts them back: the
+    # batch and events equal those read in full, every optional field set, and a page's position is
+    # DynamoDB's own key.
+    batch = new_batch(user.id, 1, temperature_c=22.5, grains_g=15, liquid_ml=250, sugar_g=3.5, notes="raw milk",
+                      share_token="tok")
+    repository.batch_create(batch=batch)
+    stored = []
+    for n in range(4):
+        at = T0 + dt.timedelta(hours=n)
+        event = Event(id=ids.new_id(at=at), batch_id=batch.id, user_id=user.id, type="tasted", occurred_at=at,
+                      note=f"n{n}", temperature_c=21.5, rating=4, photo_key=f"p{n}", created_at=clock.now())
+        assert events_repository.event_create(event=event)
+        stored.append(event)
+    in_full = list(events_repository.events_iter(user_id=user.id, batch_id=batch.id))  # newest first
+    assert [e.id for e in in_full] == [e.id for e in reversed(stored)]
+    assert not {"PK", "user_id", "batch_id"} & set(events_repository.TIMELINE_ATTRIBUTES)
+    found = repository.batch_with_timeline(user_id=user.id, batch_id=batch.id, limit=3)
+    assert found.batch == repository.batch_get(user_id=user.id, batch_id=batch.id) == batch
+    assert found.timeline == in_full[:3]
+    page = events_repository.events_page(user_id=user.id, batch_id=batch.id, type=None, limit=3, position=None)
+    rest = events_repository.events_page(user_id=user.id, batch_id=batch.id, type=None, limit=3,
+                                         position=page.next_position)
+    assert page.events == in_full[:3] and rest.events == in_full[3:] and rest.next_position is None
+    third = in_full[2]
+    assert found.next_position == page.next_position == {
+        "PK": {"S": f"USER#{user.id}"},
+        "SK": {"S": f"BATCH#{batch.id}#EVENT#{clock.isoformat(third.occurred_at)}#{third.id}"}}
