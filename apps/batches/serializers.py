@@ -1,12 +1,14 @@
 """Input and output shapes of the batch endpoints (clients never set id, version, owner or times
 the server keeps; unknown fields are ignored)."""
 
+import datetime as dt
+
 from rest_framework import serializers
 
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
 from apps.core import clock
-from apps.core.serializers import FastOutputSerializer, InputSerializer
+from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -22,6 +24,27 @@ class UtcDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return clock.isoformat(value) if value is not None else None
+
+
+class ClientTimeField(UtcDateTimeField):
+    """A time a client gives for something it logs (a batch's start, an event): from 1970 to a year from
+    now, the furthest ahead a reminder can be set. Earlier or later is a typo, and a year like 9999 would
+    overflow the dates computed from it (the timing model's suggestions)."""
+
+    EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    AHEAD = dt.timedelta(days=365)
+    default_error_messages = {"out_of_range": "Must be between 1970-01-01T00:00:00Z and a year from now."}
+
+    def __init__(self, **kwargs):
+        note = "From 1970-01-01T00:00:00Z to a year from now."
+        kwargs["help_text"] = f"{kwargs['help_text']} {note}" if kwargs.get("help_text") else note
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not self.EARLIEST <= parsed <= clock.now() + self.AHEAD:
+            self.fail("out_of_range")
+        return parsed
 
 
 def public_photo_url(token: str, event_id: str) -> str:
@@ -42,11 +65,11 @@ class BatchFields(InputSerializer):
     name = serializers.CharField(min_length=1, max_length=120)
     kind = serializers.ChoiceField(choices=KINDS)
     status = serializers.ChoiceField(choices=STATUSES, required=False)
-    started_at = UtcDateTimeField(required=False)
-    temperature_c = serializers.FloatField(min_value=-5, max_value=50, required=False, allow_null=True)
-    grains_g = serializers.FloatField(min_value=0, max_value=5000, required=False, allow_null=True)
-    liquid_ml = serializers.FloatField(min_value=1, max_value=20000, required=False, allow_null=True)
-    sugar_g = serializers.FloatField(min_value=0, max_value=5000, required=False, allow_null=True,
+    started_at = ClientTimeField(required=False)
+    temperature_c = QuantityField(min_value=-5, max_value=50, required=False, allow_null=True)
+    grains_g = QuantityField(min_value=0, max_value=5000, required=False, allow_null=True)
+    liquid_ml = QuantityField(min_value=1, max_value=20000, required=False, allow_null=True)
+    sugar_g = QuantityField(min_value=0, max_value=5000, required=False, allow_null=True,
                                      help_text="Water kefir: sugar per batch, in grams.")
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
 

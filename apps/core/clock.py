@@ -64,7 +64,10 @@ def parse(value: str) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.replace("z", "+00:00"))  # a lower-case "z" from a client
     if parsed.tzinfo is None:
         raise ValueError("a time needs an offset, e.g. 2026-01-31T08:00:00Z")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30+01:00 or 9999-12-31T23:30-01:00: not a time in UTC
+        raise ValueError("the time is out of range in UTC") from None
 
 
 def epoch_seconds(value: dt.datetime) -> int:

@@ -17,6 +17,10 @@ the object itself) and converts it: str/int/float for DRF's CharField/IntegerFie
 what those fields do), the declared field's own to_representation for the other plain scalar fields.
 Anything else (a mapping as the object, a dotted source, a missing attribute, a field that reads its
 parent or context) takes DRF's own path. tests/core/test_serializers.py compares both on every subclass.
+
+QuantityField: a number the API stores (a temperature, grams, millilitres). DynamoDB refuses a non-zero
+number whose magnitude is below 1e-130 (or from 1e126 up) with a ValidationException, so such a value
+is refused here, as invalid input, before anything is written.
 """
 
 import copy
@@ -28,6 +32,28 @@ from rest_framework import serializers
 _BUILTIN = {serializers.CharField: str, serializers.IntegerField: int, serializers.FloatField: float}
 _PLAIN = (serializers.CharField, serializers.IntegerField, serializers.FloatField, serializers.ChoiceField,
           serializers.DateTimeField, serializers.DateField, serializers.BooleanField, serializers.UUIDField)
+
+
+# DynamoDB's number range: 0, or a magnitude from 1E-130 to 9.99...E+125 (38 significant digits; a float has 17).
+DYNAMODB_SMALLEST_NUMBER = 1e-130
+DYNAMODB_NUMBER_LIMIT = 1e126
+
+
+class QuantityField(serializers.FloatField):
+    default_error_messages = {
+        "unstorable": "Ensure this value is 0 or between 1e-130 and 1e126 in magnitude.",
+    }
+
+    def __init__(self, **kwargs):
+        note = "0, or at least 1e-130 in magnitude."
+        kwargs["help_text"] = f"{kwargs['help_text']} {note}" if kwargs.get("help_text") else note
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not DYNAMODB_SMALLEST_NUMBER <= abs(value) < DYNAMODB_NUMBER_LIMIT:
+            self.fail("unstorable")
+        return value
 
 
 def _input_field_copy(field: serializers.Field) -> serializers.Field:

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from apps.batches.serializers import PageQuery, UtcDateTimeField
-from apps.core.serializers import FastOutputSerializer, InputSerializer
+from apps.batches.serializers import ClientTimeField, PageQuery, UtcDateTimeField
+from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField
 from apps.events import photos
 from apps.events.services import TYPES
 
@@ -14,9 +14,9 @@ class EventListQuery(PageQuery):
 
 class EventCreateInput(InputSerializer):
     type = serializers.ChoiceField(choices=TYPES, help_text="Any type but status_changed (server-written).")
-    occurred_at = UtcDateTimeField(required=False)
+    occurred_at = ClientTimeField(required=False)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
-    temperature_c = serializers.FloatField(min_value=-5, max_value=50, required=False, allow_null=True)
+    temperature_c = QuantityField(min_value=-5, max_value=50, required=False, allow_null=True)
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True,
                                       help_text="tasted events only")
     photo_key = serializers.CharField(max_length=512, required=False, allow_null=True,
@@ -26,9 +26,9 @@ class EventCreateInput(InputSerializer):
 class EventUpdateInput(InputSerializer):
     """An event's type and photo cannot change; anything else can."""
 
-    occurred_at = UtcDateTimeField(required=False)
+    occurred_at = ClientTimeField(required=False)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
-    temperature_c = serializers.FloatField(min_value=-5, max_value=50, required=False, allow_null=True)
+    temperature_c = QuantityField(min_value=-5, max_value=50, required=False, allow_null=True)
     rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 

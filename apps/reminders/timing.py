@@ -40,6 +40,10 @@ WATER_BASE_HOURS = 44.0
 WATER_REFERENCE_ML_PER_G = 16.0
 SECOND_FERMENT_BASE_HOURS = 30.0
 SECOND_FERMENT_MIN_HOURS, SECOND_FERMENT_MAX_HOURS = 12.0, 72.0
+# The longest first ferment the model suggests. The formula grows without bound as the grains go to zero
+# (1e-100 g in 20 l would be due after year 9999); no real ferment comes near this: water kefir at 1:100
+# and 4 °C, far outside the sources, is 27 days here. A suggestion past 48/72 h also warns of starving.
+MAX_FIRST_FERMENT_HOURS = 90 * 24.0
 # Beyond these the grains run out of food (lactose / sugar) and suffer.
 STARVE_AFTER_HOURS = {"milk": 48.0, "water": 72.0}
 # Grains resting in the fridge want fresh milk / sugar water about once a week.
@@ -78,12 +82,12 @@ def ml_per_gram(*, kind: str, grains_g: float | None, liquid_ml: float | None) -
 
 
 def first_ferment_hours(*, kind: str, temperature_c: float, ml_per_g: float) -> float:
-    """Hours until a first ferment is ready to strain."""
+    """Hours until a first ferment is ready to strain (at most MAX_FIRST_FERMENT_HOURS)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kefir kind {kind!r}")
     base = MILK_BASE_HOURS if kind == "milk" else WATER_BASE_HOURS
     ratio_factor = math.sqrt(max(ml_per_g, 0.1) / reference_ratio(kind))
-    return base * ratio_factor * temperature_factor(temperature_c)
+    return min(MAX_FIRST_FERMENT_HOURS, base * ratio_factor * temperature_factor(temperature_c))
 
 
 def second_ferment_hours(*, temperature_c: float) -> float:

@@ -37,6 +37,11 @@ def test_clients_cannot_set_id_version_created_at_or_owner(user_api, user, other
     ("temperature_c", -5.1), ("temperature_c", 50.1), ("grains_g", -1), ("grains_g", 5001),
     ("liquid_ml", 0), ("liquid_ml", 20001), ("notes", "x" * 4001), ("started_at", "2026-03-01T08:00:00"),
     ("started_at", "yesterday"),
+    # non-zero numbers smaller than DynamoDB stores (1e-130): refused, not a 500 from the PutItem
+    ("sugar_g", 2.85474032744001e-245), ("grains_g", 1e-131), ("temperature_c", -5e-324),
+    # times out of range in UTC, or outside 1970..a year from now
+    ("started_at", "0001-01-01T00:30:00+01:00"), ("started_at", "9999-12-31T23:30:00-01:00"),
+    ("started_at", "9999-12-31T23:59:59Z"), ("started_at", "1969-12-31T23:59:59Z"),
 ])
 def test_out_of_range_fields_are_400_invalid_and_nothing_is_written(user_api, user, field, value):
     response = user_api.post("/api/v1/batches", {**MILK, field: value}, format="json")
@@ -48,6 +53,12 @@ def test_out_of_range_fields_are_400_invalid_and_nothing_is_written(user_api, us
 def test_boundary_values_are_accepted(user_api):
     body = create_batch(user_api, name="x" * 120, temperature_c=-5, grains_g=0, liquid_ml=20000, notes="n" * 4000)
     assert body["temperature_c"] == -5 and body["grains_g"] == 0
+
+
+def test_the_smallest_numbers_dynamodb_stores_are_kept_exactly(user_api):
+    body = create_batch(user_api, grains_g=1e-130, temperature_c=-1.5e-130, sugar_g=0.0)
+    read = user_api.get(f"/api/v1/batches/{body['id']}").json()
+    assert (read["grains_g"], read["temperature_c"], read["sugar_g"]) == (1e-130, -1.5e-130, 0.0)
 
 
 def test_started_at_with_an_offset_is_returned_in_utc(user_api):

@@ -23,6 +23,13 @@ def test_a_time_without_an_offset_or_no_time_is_refused(text):
         clock.parse(text)
 
 
+@pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00",
+                                  "0001-01-01T00:00:00.000+00:01"])
+def test_a_time_outside_the_years_utc_can_hold_is_refused(text):
+    with pytest.raises(ValueError):
+        clock.parse(text)
+
+
 @settings(max_examples=500)
 @given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
                     timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)),

@@ -30,10 +30,13 @@ def test_create_returns_the_event_with_defaults(user_api):
     ({"type": "tasted", "rating": 0}, "rating"),
     ({"type": "temperature"}, "temperature_c"),
     ({"type": "temperature", "temperature_c": 51}, "temperature_c"),
+    ({"type": "temperature", "temperature_c": 1e-200}, "temperature_c"),  # below DynamoDB's smallest number
     ({"type": "note", "note": "x" * 2001}, "note"),
     ({"type": "photo"}, "photo_key"),
     ({"type": "fed", "photo_key": "users/x/batches/y/photos/z.jpg"}, "photo_key"),
     ({"type": "fed", "occurred_at": "2026-03-01 08:00"}, "occurred_at"),
+    ({"type": "fed", "occurred_at": "0001-01-01T00:30:00+01:00"}, "occurred_at"),
+    ({"type": "fed", "occurred_at": "9999-01-01T00:00:00Z"}, "occurred_at"),
 ])
 def test_invalid_events_are_400_and_nothing_is_written(user_api, user, fields, bad):
     batch = create_batch(user_api)

@@ -4,7 +4,7 @@ import pytest
 
 from apps.core import clock
 from apps.core.hooks import batch_deleted
-from apps.reminders import repository
+from apps.reminders import repository, timing
 from apps.reminders.erasure import erase_user
 from tests.reminders.conftest import NOW, make_batch, schedule
 
@@ -143,6 +143,16 @@ def test_suggestions_follow_the_batch(user_api, other_api, batch):
     schedule(user_api, batch["id"], strain_at, kind=results[0]["kind"])
     assert other_api.get(f"/api/v1/batches/{batch['id']}/reminders/suggestions").status_code == 404
     assert user_api.get("/api/v1/batches/nope/reminders/suggestions").status_code == 404
+
+
+def test_suggestions_for_a_batch_with_almost_no_grains(user_api, frozen):
+    # 1e-100 g of grains in 20 l: a ratio of 2e104 ml per gram, whose time would be past year 9999
+    batch = make_batch(user_api, started_at=NOW, grains_g=1e-100, liquid_ml=20000.0)
+    response = user_api.get(f"/api/v1/batches/{batch['id']}/reminders/suggestions")
+    assert response.status_code == 200
+    strain = response.json()["results"][0]
+    assert strain["kind"] == "strain" and "the grains may starve" in strain["reason"]
+    assert clock.parse(strain["due_at"]) - NOW <= dt.timedelta(hours=timing.MAX_FIRST_FERMENT_HOURS)
 
 
 def test_deleting_the_batch_removes_its_reminders(user_api, batch):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from apps.batches.machine import STATUSES
 from apps.reminders import timing
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -126,3 +127,29 @@ def test_grains_in_the_fridge_get_a_weekly_feed_and_finished_batches_nothing():
     assert feed.kind == "feed" and feed.due_at == START + dt.timedelta(days=7)
     assert timing.suggest(kind="milk", status="completed", started_at=START, now=START) == []
     assert timing.suggest(kind="water", status="archived", started_at=START, now=START) == []
+
+
+@given(
+    kind=st.sampled_from(timing.KINDS),
+    status=st.sampled_from(STATUSES),
+    temperature_c=st.none() | st.floats(min_value=-5, max_value=50),
+    grains_g=st.none() | st.just(0.0) | st.floats(min_value=1e-130, max_value=5000),
+    liquid_ml=st.none() | st.floats(min_value=1, max_value=20000),
+    started_days_ago=st.floats(min_value=0, max_value=3650),
+)
+def test_every_batch_the_api_accepts_gets_suggestions_within_the_bounds(
+        kind, status, temperature_c, grains_g, liquid_ml, started_days_ago):
+    started_at = START - dt.timedelta(days=started_days_ago)
+    found = timing.suggest(kind=kind, status=status, started_at=started_at, now=START,
+                           temperature_c=temperature_c, grains_g=grains_g, liquid_ml=liquid_ml)
+    for suggestion in found:
+        assert START <= suggestion.due_at
+        assert suggestion.due_at - START <= dt.timedelta(
+            hours=timing.MAX_FIRST_FERMENT_HOURS + timing.SECOND_FERMENT_MAX_HOURS) + timing.FRIDGE_FEED_INTERVAL
+
+
+def test_almost_no_grains_is_the_longest_ferment_with_a_warning():
+    (strain, _) = timing.suggest(kind="milk", status="active", started_at=START, now=START, temperature_c=4,
+                                 grains_g=1e-12, liquid_ml=20000)
+    assert strain.due_at - START == dt.timedelta(hours=timing.MAX_FIRST_FERMENT_HOURS)
+    assert "1:20000000000000000 grains" in strain.reason and "the grains may starve" in strain.reason
