@@ -8,7 +8,7 @@ from rest_framework import serializers
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
 from apps.core import clock
-from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField
+from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField, SchemaNoted
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -26,19 +26,15 @@ class UtcDateTimeField(serializers.DateTimeField):
         return clock.isoformat(value) if value is not None else None
 
 
-class ClientTimeField(UtcDateTimeField):
+class ClientTimeField(SchemaNoted, UtcDateTimeField):
     """A time a client gives for something it logs (a batch's start, an event): from 1970 to a year from
     now, the furthest ahead a reminder can be set. Earlier or later is a typo, and a year like 9999 would
     overflow the dates computed from it (the timing model's suggestions)."""
 
     EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    AHEAD = dt.timedelta(days=365)
+    AHEAD = clock.HORIZON
+    schema_note = "From 1970-01-01T00:00:00Z to a year from now."
     default_error_messages = {"out_of_range": "Must be between 1970-01-01T00:00:00Z and a year from now."}
-
-    def __init__(self, **kwargs):
-        note = "From 1970-01-01T00:00:00Z to a year from now."
-        kwargs["help_text"] = f"{kwargs['help_text']} {note}" if kwargs.get("help_text") else note
-        super().__init__(**kwargs)
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
@@ -70,7 +66,7 @@ class BatchFields(InputSerializer):
     grains_g = QuantityField(min_value=0, max_value=5000, required=False, allow_null=True)
     liquid_ml = QuantityField(min_value=1, max_value=20000, required=False, allow_null=True)
     sugar_g = QuantityField(min_value=0, max_value=5000, required=False, allow_null=True,
-                                     help_text="Water kefir: sugar per batch, in grams.")
+                            help_text="Water kefir: sugar per batch, in grams.")
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
 
 

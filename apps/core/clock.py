@@ -5,6 +5,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 UTC = dt.UTC
+# The furthest ahead a client may put a time: a reminder's due_at, a batch's start, an event.
+HORIZON = dt.timedelta(days=365)
 _source: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)  # noqa: E731
 
 

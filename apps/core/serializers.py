@@ -39,15 +39,23 @@ DYNAMODB_SMALLEST_NUMBER = 1e-130
 DYNAMODB_NUMBER_LIMIT = 1e126
 
 
-class QuantityField(serializers.FloatField):
+class SchemaNoted:
+    """A field mixin: the field's description in the schema ends with `schema_note` (a limit of the field
+    that its type, min and max do not tell)."""
+
+    schema_note = ""
+
+    def __init__(self, **kwargs):
+        given = kwargs.get("help_text")
+        kwargs["help_text"] = f"{given} {self.schema_note}" if given else self.schema_note
+        super().__init__(**kwargs)
+
+
+class QuantityField(SchemaNoted, serializers.FloatField):
+    schema_note = "0, or at least 1e-130 in magnitude."
     default_error_messages = {
         "unstorable": "Ensure this value is 0 or between 1e-130 and 1e126 in magnitude.",
     }
-
-    def __init__(self, **kwargs):
-        note = "0, or at least 1e-130 in magnitude."
-        kwargs["help_text"] = f"{kwargs['help_text']} {note}" if kwargs.get("help_text") else note
-        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)

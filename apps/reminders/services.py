@@ -13,7 +13,7 @@ KINDS = ("strain", "feed", "second_ferment_done", "move_to_fridge", "custom")
 STATUSES = ("pending", "sent", "failed", "cancelled")
 # A client's clock may lag ours a little; a reminder set "now" must not be refused.
 PAST_TOLERANCE = dt.timedelta(minutes=1)
-MAX_AHEAD = dt.timedelta(days=365)
+MAX_AHEAD = clock.HORIZON
 
 
 def _require_batch(*, user_id: str, batch_id: str):
