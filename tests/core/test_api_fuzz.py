@@ -1,6 +1,7 @@
 """Schemathesis against our own OpenAPI document, in-process over WSGI, as a signed-in user:
 no 5xx anywhere, and every response (errors included) matches the schema. Every endpoint that
-lands in the schema is fuzzed automatically, at a modest example count: 8 derandomized examples per
+lands in the schema is fuzzed automatically, one call at a time and in sequences of calls, at a modest
+example count: 8 derandomized examples per
 operation, the same every run. KEFIR_FUZZ_EXAMPLES=N runs N random examples per operation instead, a new
 draw each run (a deep run: 60 found a 500 that the 8 never reach, a float DynamoDB cannot store)."""
 
@@ -43,3 +44,25 @@ def fuzz_user():
 )
 def test_no_server_errors_and_responses_match_the_schema(case, fuzz_user):
     case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_user.access_token}"}, checks=CHECKS)
+
+
+def test_sequences_of_calls_chained_by_the_ids_they_return(fuzz_user):
+    """Stateful: schemathesis infers from the schema which responses give which path parameters (a batch's
+    id, an event's, a reminder's), and runs sequences of calls that pass them on (POST /batches → PATCH
+    /batches/{batch_id} → POST .../events → DELETE ...), with the same checks on every response."""
+    machine = schema.as_state_machine()
+
+    class Workflow(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {fuzz_user.access_token}"}}
+
+        def validate_response(self, response, case, additional_checks=(), **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(settings=hypothesis.settings(
+        max_examples=int(DEEP_EXAMPLES) if DEEP_EXAMPLES else 15,
+        stateful_step_count=8,
+        deadline=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+        derandomize=not DEEP_EXAMPLES,
+    ))
