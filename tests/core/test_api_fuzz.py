@@ -1,9 +1,9 @@
 """Schemathesis against our own OpenAPI document, in-process over WSGI, as a signed-in user:
 no 5xx anywhere, and every response (errors included) matches the schema. Every endpoint that
 lands in the schema is fuzzed automatically, one call at a time and in sequences of calls, at a modest
-example count: 8 derandomized examples per
-operation, the same every run. KEFIR_FUZZ_EXAMPLES=N runs N random examples per operation instead, a new
-draw each run (a deep run: 60 found a 500 that the 8 never reach, a float DynamoDB cannot store)."""
+example count: 8 derandomized examples per operation and 15 sequences, the same every run.
+KEFIR_FUZZ_EXAMPLES=N runs N random examples per operation and N sequences instead, a new draw each run
+(a deep run: 60 found a 500 that the 8 never reach, a float DynamoDB cannot store)."""
 
 import os
 
