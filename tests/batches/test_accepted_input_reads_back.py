@@ -3,8 +3,9 @@
 Schemathesis sends one request at a time, so it never reads back what it wrote: a value that passes
 validation but breaks a later read (a date the timing model overflows on, a number DynamoDB will not store,
 text the CSV or the public page mishandles) needs the write and the reads in one example. Each example
-creates a batch and an event from generated values, then reads them through the detail, the list, the
-timeline, the reminder suggestions, the share link's JSON and HTML pages and both CSV exports.
+creates a batch and an event from generated values (and may PATCH the batch with more), then reads them
+through the detail, the list, the timeline, the reminder suggestions, the share link's JSON and HTML pages
+and both CSV exports.
 """
 
 import csv
@@ -69,7 +70,7 @@ EVENTS = st.sampled_from([t for t in CLIENT_TYPES if t != "photo"]).flatmap(even
 @hypothesis.settings(max_examples=15, deadline=None, derandomize=True,
                      suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture,
                                             hypothesis.HealthCheck.too_slow])
-@hypothesis.given(batch_fields=BATCHES, event_fields=EVENTS)
+@hypothesis.given(batch_fields=BATCHES, event_fields=EVENTS, update_fields=st.none() | BATCHES)
 # The edges, always tried: the least grains DynamoDB stores in the most liquid, started as late as allowed
 # (the timing model's longest ferment, from its latest start), and the earliest time and smallest numbers.
 @hypothesis.example(
@@ -77,23 +78,31 @@ EVENTS = st.sampled_from([t for t in CLIENT_TYPES if t != "photo"]).flatmap(even
                   "temperature_c": -5.0, "sugar_g": 5000.0, "notes": " ",
                   "started_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=364)).isoformat()},
     event_fields={"type": "temperature", "temperature_c": -1e-130, "occurred_at": "1970-01-02T00:00:00+14:00"},
+    update_fields=None,
 )
 @hypothesis.example(
     batch_fields={"name": "=cmd|' /C calc'!A0", "kind": "milk", "temperature_c": 50.0, "grains_g": 0.0,
                   "started_at": "1970-01-01T00:00:00Z"},
     event_fields={"type": "tasted", "rating": 5, "temperature_c": 1e-130, "note": "\u2028<script>x</script>"},
+    update_fields={"name": "Renamed", "kind": "water", "temperature_c": None, "grains_g": 1e-130, "notes": ""},
 )
-def test_an_accepted_batch_and_event_read_back_everywhere(user_api, api, batch_fields, event_fields):
+def test_an_accepted_batch_and_event_read_back_everywhere(user_api, api, batch_fields, event_fields, update_fields):
     created = user_api.post("/api/v1/batches", batch_fields, format="json")
     assert created.status_code == 201, created.content
     batch = created.json()
     event = user_api.post(f"/api/v1/batches/{batch['id']}/events", event_fields, format="json")
     assert event.status_code == 201, event.content
     event = event.json()
+    expected = batch_fields
+    if update_fields is not None:  # PATCH sets what it gives; a null removes the field
+        updated = user_api.patch(f"/api/v1/batches/{batch['id']}", {**update_fields, "version": batch["version"]},
+                                 format="json")
+        assert updated.status_code == 200, updated.content
+        expected = {**batch_fields, **update_fields}
 
     detail = user_api.get(f"/api/v1/batches/{batch['id']}")
     assert detail.status_code == 200
-    for name, value in batch_fields.items():
+    for name, value in expected.items():
         shown = detail.json()[name]
         if name == "started_at":
             assert shown == clock.isoformat(clock.parse(value))
@@ -112,7 +121,7 @@ def test_an_accepted_batch_and_event_read_back_everywhere(user_api, api, batch_f
         assert user_api.get(path).status_code == 200, path
     token = user_api.post(f"/api/v1/batches/{batch['id']}/share").json()["token"]
     public = api.get(f"/api/v1/public/b/{token}")
-    assert public.status_code == 200 and public.json()["name"] == batch["name"]
+    assert public.status_code == 200 and public.json()["name"] == detail.json()["name"]
     assert api.get(f"/b/{token}").status_code == 200
 
     for path in ("/api/v1/exports/batches.csv", "/api/v1/exports/events.csv"):
