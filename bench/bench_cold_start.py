@@ -204,7 +204,10 @@ def _measure_both(package: Path, task: Path, hello: Path) -> None:
     if problems:
         raise RuntimeError(f"botocore in the package: {problems}")
     user = harness.signed_in_user()
-    base_env = {"PATH": "/usr/bin:/bin", "HOME": str(task), "LANG": "C.UTF-8", "TZ": "UTC"}
+    # As in a Lambda container (which sets the function's name, among others): the deployed settings
+    # read it, e.g. to fetch the JWKS while starting (JWKS_PREFETCH).
+    base_env = {"PATH": "/usr/bin:/bin", "HOME": str(task), "LANG": "C.UTF-8", "TZ": "UTC",
+                "AWS_LAMBDA_FUNCTION_NAME": f"kefir-{STAGE}"}
     ours_env = {
         **base_env, "KEFIR_TEST_AWS_PORT": str(settings.TEST_AWS_PORT),
         "COGNITO_USER_POOL_ID": settings.COGNITO_USER_POOL_ID, "COGNITO_APP_CLIENT_ID": settings.COGNITO_APP_CLIENT_ID,

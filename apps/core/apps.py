@@ -1,5 +1,6 @@
 import gc
 import logging
+import threading
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -18,3 +19,7 @@ class CoreConfig(AppConfig):
         # finding the caller walks the stack, about a tenth of the cost of a log call.
         logging._srcfile = None
         logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+        if settings.JWKS_PREFETCH:
+            from apps.core.authentication import prefetch_jwks
+
+            threading.Thread(target=prefetch_jwks, name="jwks-prefetch", daemon=True).start()

@@ -44,6 +44,12 @@ class JwksCache:
                 self._refresh(url, now)
             return self._keys.get(kid)
 
+    def prefetch(self, url: str) -> None:
+        """Fetch the keys now unless they are already cached (a container's start-up: see prefetch_jwks)."""
+        with self._lock:
+            if url != self._url or not self._keys:
+                self._refresh(url, time.monotonic())
+
     def _refresh(self, url: str, now: float) -> None:
         request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
         try:
@@ -69,6 +75,23 @@ class JwksCache:
 
 
 jwks_cache = JwksCache()
+
+
+def prefetch_jwks() -> None:
+    """Fill the JWKS cache from a thread of its own while the process starts (settings.JWKS_PREFETCH).
+
+    A new Lambda container's first authenticated request would otherwise wait for the keys: an HTTPS
+    request to Cognito (DNS, TCP and TLS handshakes, the response) before the token can be checked.
+    Fetched in the background from the end of django.setup(), that wait overlaps the rest of the
+    start-up (loading the middleware, DRF, the first request's URLconf and views). The first request
+    takes the cache's lock, so it waits for a fetch still under way instead of making a second one;
+    a fetch that fails is logged and the first request fetches again, as without the prefetch."""
+    if not (settings.COGNITO_USER_POOL_ID and settings.COGNITO_APP_CLIENT_ID):
+        return  # local mode creates its pool on first use: nothing to fetch from yet
+    try:
+        jwks_cache.prefetch(pool_config().jwks_url)
+    except Exception as exc:  # a background thread: nobody else would see it
+        logger.warning("could not prefetch the JWKS: %s", type(exc).__name__)
 
 
 class InvalidToken(Exception):

@@ -138,6 +138,9 @@ COGNITO_JWKS_URL = env("COGNITO_JWKS_URL")
 JWKS_MIN_REFRESH_INTERVAL_S = 30
 JWKS_CACHE_TTL_S = 6 * 3600
 JWT_LEEWAY_S = 5
+# Fetch the JWKS in a background thread at start-up (apps.core.authentication.prefetch_jwks), so that a
+# new container's first request does not wait for Cognito. On by default in a Lambda container.
+JWKS_PREFETCH = env_bool("JWKS_PREFETCH", env("AWS_LAMBDA_FUNCTION_NAME") is not None)
 
 # "cognito" on AWS; "local" runs the Cognito trigger functions in-process against the emulator.
 IDENTITY_PROVIDER = env("IDENTITY_PROVIDER", "cognito")

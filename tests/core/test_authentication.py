@@ -189,3 +189,72 @@ def test_a_remembered_token_is_checked_again_for_another_app_client(api, user, s
     settings.COGNITO_APP_CLIENT_ID = "another-app-client"
     identity.reset()
     assert_rejected(call(api, user.access_token))
+
+
+# A fresh process, as a new Lambda container: sets up Django, serves one authenticated request through the
+# WSGI handler, and reports on which thread each JWKS fetch ran (urllib's urlopen, counted).
+FIRST_REQUEST = """
+import json, sys, threading, urllib.request, wsgiref.util
+fetches = []
+_urlopen = urllib.request.urlopen
+def urlopen(*args, **kwargs):
+    fetches.append(threading.current_thread().name)
+    return _urlopen(*args, **kwargs)
+urllib.request.urlopen = urlopen
+from django.core.wsgi import get_wsgi_application
+app = get_wsgi_application()
+for thread in threading.enumerate():
+    if thread.name == "jwks-prefetch":
+        thread.join(10)
+environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/batches", "HTTP_AUTHORIZATION": "Bearer " + sys.argv[1]}
+wsgiref.util.setup_testing_defaults(environ)
+statuses = []
+b"".join(app(environ, lambda status, headers: statuses.append(status)))
+print(json.dumps({"status": statuses[0], "fetches": fetches}))
+"""
+
+
+def _first_request_of_a_new_process(token, **env):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kefir.settings.test",
+           "COGNITO_USER_POOL_ID": settings.COGNITO_USER_POOL_ID,
+           "COGNITO_APP_CLIENT_ID": settings.COGNITO_APP_CLIENT_ID, **env}
+    result = subprocess.run([sys.executable, "-c", FIRST_REQUEST, token], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_new_lambda_container_fetches_the_jwks_while_starting_not_in_its_first_request(user):
+    outcome = _first_request_of_a_new_process(user.access_token, AWS_LAMBDA_FUNCTION_NAME="kefir-test")
+    assert outcome == {"status": "200 OK", "fetches": ["jwks-prefetch"]}
+
+
+def test_outside_lambda_the_first_request_fetches_the_jwks_itself(user):
+    outcome = _first_request_of_a_new_process(user.access_token, AWS_LAMBDA_FUNCTION_NAME="", JWKS_PREFETCH="")
+    assert outcome == {"status": "200 OK", "fetches": ["MainThread"]}
+
+
+def test_a_failed_prefetch_leaves_the_first_request_to_fetch_the_keys(api, user, settings, caplog):
+    from apps.core import authentication
+
+    settings.COGNITO_JWKS_URL = "http://127.0.0.1:9/.well-known/jwks.json"  # nothing listens on port 9
+    authentication.prefetch_jwks()
+    assert "could not fetch the JWKS" in caplog.text
+    settings.COGNITO_JWKS_URL = None
+    assert call(api, user.access_token).status_code == 200
+
+
+def test_a_prefetch_after_the_keys_are_cached_fetches_nothing(api, user, monkeypatch):
+    from apps.core import authentication
+
+    assert call(api, user.access_token).status_code == 200
+    fetches = []
+    monkeypatch.setattr(authentication.JwksCache, "_refresh", lambda self, url, now: fetches.append(url))
+    authentication.prefetch_jwks()
+    assert fetches == []
