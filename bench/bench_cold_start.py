@@ -13,9 +13,11 @@ pointed at kefir.settings.test (the emulator, served by this parent process) and
 child is `python -I -S` (the base interpreter, no site-packages, no PYTHON* variables) whose sys.path is
 the unzipped package (and, for the floor, the hello project first) plus the standard library; every
 child checks that no module it imported came from anywhere else (the dev .venv included). The floor
-imports Django, DRF and Zappa from the same unzipped package, with its own tiny settings. Each side runs
-REPEAT fresh processes, alternating (kefir, floor, kefir, ...) so that a burst of load on this shared
-machine falls on both sides alike; medians are reported.
+imports Django, DRF and Zappa from the same unzipped package, with its own tiny settings. For reference,
+a third side is the same hello view in a project with `django-admin startproject`'s defaults (the
+admin, sessions, messages, SQLite, seven middlewares: what kefir also runs); the target's ratio stays
+against the stricter floor. Each side runs REPEAT fresh processes, in turns (kefir, floor, startproject,
+kefir, ...) so that a burst of load on this shared machine falls on every side alike; medians are reported.
 
 Run: `python -m bench cold_start`; `python -m bench.bench_cold_start PATH.zip` measures a given x86_64 zip
 as it is (to compare two builds; no freshness check).
@@ -88,6 +90,43 @@ HELLO_URLS = textwrap.dedent("""
     urlpatterns = [path("api/v1/batches", Hello.as_view())]
 """)
 
+# A second, informational floor: what `django-admin startproject` makes (Django 5.2's template: the
+# admin, auth, contenttypes, sessions, messages and staticfiles apps, its seven middlewares, SQLite),
+# plus DRF and the same hello view. The headline ratio stays against the stricter floor above, which
+# has none of that; kefir has all of it (the support console is the Django admin, DESIGN.md).
+STARTPROJECT_SETTINGS = textwrap.dedent("""
+    SECRET_KEY = "hello-floor-only"
+    DEBUG = False
+    ALLOWED_HOSTS = ["*"]
+    INSTALLED_APPS = [
+        "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+        "django.contrib.messages", "django.contrib.staticfiles", "rest_framework",
+    ]
+    MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware", "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]
+    ROOT_URLCONF = "hello_urls"
+    TEMPLATES = [{
+        "BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [], "APP_DIRS": True,
+        "OPTIONS": {"context_processors": [
+            "django.template.context_processors.request", "django.contrib.auth.context_processors.auth",
+            "django.contrib.messages.context_processors.messages",
+        ]},
+    }]
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/hello-floor.sqlite3"}}
+    STATIC_URL = "static/"
+    USE_TZ = True
+    REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": [], "DEFAULT_PERMISSION_CLASSES": []}
+""")
+
+STARTPROJECT_URLS = HELLO_URLS.replace(
+    "from django.urls import path", "from django.contrib import admin\nfrom django.urls import path"
+).replace('urlpatterns = [', 'urlpatterns = [path("admin/", admin.site.urls), ')
+
 
 def _compile(path: Path) -> None:
     """Unchecked-hash bytecode, as finish_package.py makes it (only ever inside a temporary folder)."""
@@ -153,11 +192,11 @@ def unzipped(package: Path) -> Path:
     return folder
 
 
-def hello_project(task: Path) -> Path:
+def hello_project(task: Path, settings: str = HELLO_SETTINGS, urls: str = HELLO_URLS) -> Path:
     """The floor: a bare Django + DRF project, with the package's Zappa settings renamed to it."""
     folder = Path(tempfile.mkdtemp(prefix="hello-floor-"))
-    (folder / "hello_settings.py").write_text(HELLO_SETTINGS)
-    (folder / "hello_urls.py").write_text(HELLO_URLS)
+    (folder / "hello_settings.py").write_text(settings)
+    (folder / "hello_urls.py").write_text(urls)
     (folder / "zappa_settings.py").write_text(zappa_events.replace_settings(
         (task / "zappa_settings.py").read_text(), DJANGO_SETTINGS="hello_settings", PROJECT_NAME="hello",
         COGNITO_TRIGGER_MAPPING={}))
@@ -189,14 +228,15 @@ def main(package: Path | None = None) -> None:
 def _run(package: Path) -> None:
     task = unzipped(package)
     hello = hello_project(task)
+    startproject = hello_project(task, STARTPROJECT_SETTINGS, STARTPROJECT_URLS)
     try:
-        _measure_both(package, task, hello)
+        _measure_all(package, task, hello, startproject)
     finally:  # ~100 MB unzipped per run
-        shutil.rmtree(task, ignore_errors=True)
-        shutil.rmtree(hello, ignore_errors=True)
+        for folder in (task, hello, startproject):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _measure_both(package: Path, task: Path, hello: Path) -> None:
+def _measure_all(package: Path, task: Path, hello: Path, startproject: Path) -> None:
     from django.conf import settings
 
     services = finish_package.kept_botocore_services()
@@ -214,10 +254,11 @@ def _measure_both(package: Path, task: Path, hello: Path) -> None:
         "DJANGO_ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
     }
     event = zappa_events.http_api_v2_event("GET", "/api/v1/batches", token=user.access_token)
-    ours, floor = [], []
+    ours, floor, default_project = [], [], []
     for _ in range(REPEAT):
         ours.append(measure(roots=[task], event=event, env=ours_env))
         floor.append(measure(roots=[hello, task], event=event, env=base_env))
+        default_project.append(measure(roots=[startproject, task], event=event, env=base_env))
     ratio = harness.median(ours) / harness.median(floor)
     with zipfile.ZipFile(package) as zf:
         unzipped_mb = sum(m.file_size for m in zf.infolist()) / 1_000_000
@@ -226,7 +267,9 @@ def _measure_both(package: Path, task: Path, hello: Path) -> None:
         "from the unzipped x86_64 package)",
         ["project", "median", "min", "max"],
         [["kefir", f"{harness.median(ours):.0f}", f"{min(ours):.0f}", f"{max(ours):.0f}"],
-         ["bare Django + DRF hello (floor)", f"{harness.median(floor):.0f}", f"{min(floor):.0f}", f"{max(floor):.0f}"]],
+         ["bare Django + DRF hello (floor)", f"{harness.median(floor):.0f}", f"{min(floor):.0f}", f"{max(floor):.0f}"],
+         ["startproject defaults + DRF hello", f"{harness.median(default_project):.0f}", f"{min(default_project):.0f}",
+          f"{max(default_project):.0f}"]],
     )
     print(f"ratio kefir / floor: {ratio:.2f} (target <= 1.3)")
     # Two estimates less sensitive to this shared machine's drifts: each kefir process against the floor
@@ -234,6 +277,9 @@ def _measure_both(package: Path, task: Path, hello: Path) -> None:
     paired = harness.median([o / f for o, f in zip(ours, floor, strict=True)])
     print(f"  median of the {REPEAT} paired ratios (kefir_i / floor_i, run back to back): {paired:.2f}; "
           f"ratio of the minimums: {min(ours) / min(floor):.2f}")
+    paired_default = harness.median([o / d for o, d in zip(ours, default_project, strict=True)])
+    print(f"  for reference, against startproject's defaults + DRF (admin, sessions, messages, SQLite, seven "
+          f"middlewares): {harness.median(ours) / harness.median(default_project):.2f} (paired {paired_default:.2f})")
     listed = ", ".join(available) if len(available) <= 20 else "not pruned"
     print(f"package {package.name}: {package.stat().st_size / 1_000_000:.1f} MB zipped, {unzipped_mb:.1f} MB unzipped; "
           f"botocore models: {len(available)} ({listed}); a client of each kept service created from the package")
