@@ -20,7 +20,8 @@ against the stricter floor. Each side runs REPEAT fresh processes, in turns (kef
 kefir, ...) so that a burst of load on this shared machine falls on every side alike; medians are reported.
 
 Run: `python -m bench cold_start`; `python -m bench.bench_cold_start PATH.zip` measures a given x86_64 zip
-as it is (to compare two builds; no freshness check).
+as it is (to compare two builds; no freshness check); `--api-only` prices a support console in a Lambda
+function of its own (API_ONLY_SETTINGS below).
 """
 
 import fnmatch
@@ -128,6 +129,28 @@ STARTPROJECT_URLS = HELLO_URLS.replace(
 ).replace('urlpatterns = [', 'urlpatterns = [path("admin/", admin.site.urls), ')
 
 
+# `--api-only`: the same package with the support console left out of the API's function (no admin,
+# sessions, messages, static files, SQLite, nor their middlewares), as if it ran in a Lambda function of
+# its own. Not a configuration of ours (DESIGN.md has one Zappa app per stage): it prices that option.
+API_ONLY_SETTINGS = textwrap.dedent("""
+    from .test import *
+
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in {
+        "django.contrib.admin.apps.SimpleAdminConfig", "django.contrib.sessions", "django.contrib.messages",
+        "django.contrib.staticfiles", "apps.support",
+    }]
+    MIDDLEWARE = [m for m in MIDDLEWARE if m.rsplit(".", 1)[-1] not in {
+        "StaticFilesMiddleware", "SessionMiddleware", "CsrfViewMiddleware", "AuthenticationMiddleware",
+        "StaffSessionMiddleware", "MessageMiddleware", "XFrameOptionsMiddleware",
+    }]
+    DATABASES = {}
+    TEMPLATES[0]["OPTIONS"]["context_processors"] = ["django.template.context_processors.request"]
+    REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.core.authentication.CognitoAccessTokenAuthentication",
+    ]}
+""")
+
+
 def _compile(path: Path) -> None:
     """Unchecked-hash bytecode, as finish_package.py makes it (only ever inside a temporary folder)."""
     py_compile.compile(str(path), doraise=True, dfile=f"{finish_package.LAMBDA_ROOT}/{path.name}",
@@ -181,13 +204,17 @@ def built_package() -> Path:
     return PACKAGE
 
 
-def unzipped(package: Path) -> Path:
+def unzipped(package: Path, *, api_only: bool = False) -> Path:
     """The package in a temporary /var/task, its zappa_settings pointed at the emulator's settings."""
     folder = Path(tempfile.mkdtemp(prefix="kefir-task-"))
     with zipfile.ZipFile(package) as zf:
         zf.extractall(folder)
+    django_settings = "kefir.settings.test"
+    if api_only:
+        (folder / "kefir" / "settings" / "bench_api_only.py").write_text(API_ONLY_SETTINGS)
+        django_settings = "kefir.settings.bench_api_only"
     settings = folder / "zappa_settings.py"
-    settings.write_text(zappa_events.replace_settings(settings.read_text(), DJANGO_SETTINGS="kefir.settings.test"))
+    settings.write_text(zappa_events.replace_settings(settings.read_text(), DJANGO_SETTINGS=django_settings))
     _compile(settings)  # its packaged unchecked-hash pyc would otherwise keep kefir.settings.aws
     return folder
 
@@ -221,12 +248,14 @@ def measure(*, roots: list[Path], event: dict, env: dict) -> float:
     return outcome["ms"]
 
 
-def main(package: Path | None = None) -> None:
-    harness.with_emulator(lambda: _run(package or built_package()))
+def main(package: Path | None = None, *, api_only: bool = False) -> None:
+    harness.with_emulator(lambda: _run(package or built_package(), api_only=api_only))
 
 
-def _run(package: Path) -> None:
-    task = unzipped(package)
+def _run(package: Path, *, api_only: bool = False) -> None:
+    task = unzipped(package, api_only=api_only)
+    if api_only:
+        print("--api-only: the support console left out of the API's function (API_ONLY_SETTINGS)")
     hello = hello_project(task)
     startproject = hello_project(task, STARTPROJECT_SETTINGS, STARTPROJECT_URLS)
     try:
@@ -286,4 +315,5 @@ def _measure_all(package: Path, task: Path, hello: Path, startproject: Path) -> 
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None)
+    arguments = [a for a in sys.argv[1:] if a != "--api-only"]
+    main(Path(arguments[0]).resolve() if arguments else None, api_only="--api-only" in sys.argv[1:])
