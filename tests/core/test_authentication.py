@@ -1,5 +1,8 @@
 import base64
 import json
+import os
+import subprocess
+import sys
 import time
 
 import jwt
@@ -215,10 +218,6 @@ print(json.dumps({"status": statuses[0], "fetches": fetches}))
 
 
 def _first_request_of_a_new_process(token, **env):
-    import os
-    import subprocess
-    import sys
-
     from django.conf import settings
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kefir.settings.test",
