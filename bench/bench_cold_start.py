@@ -20,8 +20,9 @@ against the stricter floor. Each side runs REPEAT fresh processes, in turns (kef
 kefir, ...) so that a burst of load on this shared machine falls on every side alike; medians are reported.
 
 Run: `python -m bench cold_start`; `python -m bench.bench_cold_start PATH.zip` measures a given x86_64 zip
-as it is (to compare two builds; no freshness check); `--api-only` prices a support console in a Lambda
-function of its own (API_ONLY_SETTINGS below).
+as it is (to compare two builds; no freshness check); `--api-only` adds a side in the same turns, the
+package with the support console left out (API_ONLY_SETTINGS below), to price a console in a Lambda
+function of its own.
 """
 
 import fnmatch
@@ -253,19 +254,19 @@ def main(package: Path | None = None, *, api_only: bool = False) -> None:
 
 
 def _run(package: Path, *, api_only: bool = False) -> None:
-    task = unzipped(package, api_only=api_only)
-    if api_only:
-        print("--api-only: the support console left out of the API's function (API_ONLY_SETTINGS)")
+    task = unzipped(package)
+    api_task = unzipped(package, api_only=True) if api_only else None
     hello = hello_project(task)
     startproject = hello_project(task, STARTPROJECT_SETTINGS, STARTPROJECT_URLS)
     try:
-        _measure_all(package, task, hello, startproject)
+        _measure_all(package, task, hello, startproject, api_task)
     finally:  # ~100 MB unzipped per run
-        for folder in (task, hello, startproject):
-            shutil.rmtree(folder, ignore_errors=True)
+        for folder in (task, api_task, hello, startproject):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
-def _measure_all(package: Path, task: Path, hello: Path, startproject: Path) -> None:
+def _measure_all(package: Path, task: Path, hello: Path, startproject: Path, api_task: Path | None) -> None:
     from django.conf import settings
 
     services = finish_package.kept_botocore_services()
@@ -283,9 +284,11 @@ def _measure_all(package: Path, task: Path, hello: Path, startproject: Path) -> 
         "DJANGO_ALLOWED_HOSTS": ".execute-api.us-east-1.amazonaws.com",
     }
     event = zappa_events.http_api_v2_event("GET", "/api/v1/batches", token=user.access_token)
-    ours, floor, default_project = [], [], []
+    ours, floor, default_project, api_only = [], [], [], []
     for _ in range(REPEAT):
         ours.append(measure(roots=[task], event=event, env=ours_env))
+        if api_task is not None:
+            api_only.append(measure(roots=[api_task], event=event, env=ours_env))
         floor.append(measure(roots=[hello, task], event=event, env=base_env))
         default_project.append(measure(roots=[startproject, task], event=event, env=base_env))
     ratio = harness.median(ours) / harness.median(floor)
@@ -298,7 +301,9 @@ def _measure_all(package: Path, task: Path, hello: Path, startproject: Path) -> 
         [["kefir", f"{harness.median(ours):.0f}", f"{min(ours):.0f}", f"{max(ours):.0f}"],
          ["bare Django + DRF hello (floor)", f"{harness.median(floor):.0f}", f"{min(floor):.0f}", f"{max(floor):.0f}"],
          ["startproject defaults + DRF hello", f"{harness.median(default_project):.0f}", f"{min(default_project):.0f}",
-          f"{max(default_project):.0f}"]],
+          f"{max(default_project):.0f}"],
+         *([["kefir without the support console (--api-only)", f"{harness.median(api_only):.0f}",
+             f"{min(api_only):.0f}", f"{max(api_only):.0f}"]] if api_only else [])],
     )
     print(f"ratio kefir / floor: {ratio:.2f} (target <= 1.3)")
     # Two estimates less sensitive to this shared machine's drifts: each kefir process against the floor
@@ -309,6 +314,11 @@ def _measure_all(package: Path, task: Path, hello: Path, startproject: Path) -> 
     paired_default = harness.median([o / d for o, d in zip(ours, default_project, strict=True)])
     print(f"  for reference, against startproject's defaults + DRF (admin, sessions, messages, SQLite, seven "
           f"middlewares): {harness.median(ours) / harness.median(default_project):.2f} (paired {paired_default:.2f})")
+    if api_only:
+        saved = harness.median([a - o for a, o in zip(api_only, ours, strict=True)])
+        paired_api = harness.median([a / f for a, f in zip(api_only, floor, strict=True)])
+        print(f"  --api-only: {harness.median(api_only) / harness.median(floor):.2f} against the floor (paired "
+              f"{paired_api:.2f}); median difference to kefir in the same turn: {saved:+.0f} ms")
     listed = ", ".join(available) if len(available) <= 20 else "not pruned"
     print(f"package {package.name}: {package.stat().st_size / 1_000_000:.1f} MB zipped, {unzipped_mb:.1f} MB unzipped; "
           f"botocore models: {len(available)} ({listed}); a client of each kept service created from the package")
