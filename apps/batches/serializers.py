@@ -33,8 +33,8 @@ class ClientTimeField(SchemaNoted, UtcDateTimeField):
 
     EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     AHEAD = clock.HORIZON
-    schema_note = "From 1970-01-01T00:00:00Z to a year from now."
-    default_error_messages = {"out_of_range": "Must be between 1970-01-01T00:00:00Z and a year from now."}
+    schema_note = f"From {EARLIEST:%Y-%m-%dT%H:%M:%SZ} to a year from now."
+    default_error_messages = {"out_of_range": f"Must be between {EARLIEST:%Y-%m-%dT%H:%M:%SZ} and a year from now."}
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)
