@@ -1,6 +1,9 @@
 # Kefir backend. `make run` serves the API locally on an emulated AWS; `make test` is what CI runs.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The project's Python: 3.13, as on Lambda (python3.13, Amazon Linux 2023). Never another version: with
+# pyenv, `.python-version` selects it; elsewhere put python3.13 on PATH or pass PYTHON=/path/to/python3.13.
+PYTHON ?= python3.13
+PYTHON_VERSION := 3.13
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
@@ -8,12 +11,22 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint pytest bench clean infra-check package check-package package-check deploy browser
 
+# Refuse a missing or different interpreter loudly, and a .venv left by another version.
+define require_python
+	@$(1) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v == "$(PYTHON_VERSION)" else "$(1) is Python " + v + ", not $(PYTHON_VERSION)")' 2>/dev/null \
+		|| { echo "ERROR: Python $(PYTHON_VERSION) is required ('$(1)' is missing or another version)." >&2; \
+		     echo "       Install it (pyenv install $(PYTHON_VERSION)) or pass PYTHON=/path/to/python$(PYTHON_VERSION)." >&2; \
+		     echo "       A .venv of another version: make clean, then try again." >&2; exit 1; }
+endef
+
 $(PY):
-	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(call require_python,$(PYTHON))
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
 # Reinstall only when a requirements file changed.
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(call require_python,$(PY))
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -47,7 +60,8 @@ TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
 $(TOOLS_STAMP): scripts/requirements-tools.txt
-	$(PYTHON) -m venv $(TOOLS) || python3 -m venv $(TOOLS)
+	$(call require_python,$(PYTHON))
+	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-tools.txt
 	touch $(TOOLS_STAMP)
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 
 
-def builder(cls: type[_T]) -> Callable[..., _T]:
+def builder[T](cls: type[T]) -> Callable[..., T]:
     params = getattr(cls, "__dataclass_params__", None)
     fields = dataclasses.fields(cls) if params is not None else ()
     if (params is None or not params.frozen or hasattr(cls, "__post_init__") or hasattr(cls, "__slots__")
@@ -26,7 +26,7 @@ def builder(cls: type[_T]) -> Callable[..., _T]:
     names = frozenset(field.name for field in fields)
     new = object.__new__
 
-    def build(**values: Any) -> _T:
+    def build(**values: Any) -> T:
         if values.keys() != names:
             raise TypeError(f"{cls.__name__} takes exactly {sorted(names)}; got {sorted(values)}")
         instance = new(cls)

@@ -7,7 +7,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.conf import settings
 
@@ -19,11 +18,10 @@ from apps.exports import package, repository, storage, tabular
 from apps.exports.repository import Export
 
 logger = logging.getLogger("kefir.exports")
-T = TypeVar("T")
 FORMATS = ("csv", "json")
 
 
-def _first_page_now(rows: Iterator[T]) -> Iterator[T]:
+def _first_page_now[T](rows: Iterator[T]) -> Iterator[T]:
     # Fetch the first page before the response starts: a DynamoDB failure then still gets the error
     # envelope and its status. Once rows flow, a failure can only cut the stream short.
     try:
