@@ -116,6 +116,18 @@ def batch_get(*, user_id: str, batch_id: str) -> Batch | None:
         return None
 
 
+def batches_get_many(*, keys_of: list[tuple[str, str]]) -> dict[tuple[str, str], Batch]:
+    """Many users' batches by (user_id, batch_id), in BatchGetItem requests of 100 (the reminder
+    processor's read); the ones that exist, by their key."""
+    wanted = list(dict.fromkeys(keys_of))
+    found: dict[tuple[str, str], Batch] = {}
+    for item in BatchItem.batch_get([(keys.user_pk(user_id), keys.batch_sk(batch_id)) for user_id, batch_id in wanted],
+                                    consistent_read=True):
+        batch = _batch(item)
+        found[(batch.user_id, batch.id)] = batch
+    return found
+
+
 def batches_page(*, user_id: str, status: str | None, limit: int, position: dict | None) -> BatchPage:
     """A page of the user's batches, newest first (one GSI1 Query without a status filter)."""
     results = BatchItem.gsi1.query(

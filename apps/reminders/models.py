@@ -23,6 +23,13 @@ class ReminderItem(TableItem, discriminator="reminder"):
     attempts = NumberAttribute(default=0)
 
 
+class RunWatermarkItem(TableItem, discriminator="reminder_watermark"):
+    """Where the next delivery run starts reading (repository.py explains the watermarks)."""
+
+    position = UnicodeAttribute()  # an ISO time: a due hour, or the receipts' sent-before instant
+    written_at = UnicodeAttribute()
+
+
 class PushTicketItem(TableItem, discriminator="push_ticket"):
     """An Expo push ticket whose receipt a later run checks (Expo keeps receipts for 24 h)."""
 

@@ -283,3 +283,15 @@ REVOKED_USER_RETENTION_S = 2 * 3600
 # zappa_settings.json); what is left stays pending for the next run five minutes later.
 REMINDER_RUN_BUDGET_S = 20
 EXPO_PUSH_TIMEOUT_S = 8
+# The due index spreads each hour over this many partitions (DUE#{hour}#{shard}); the scheduled run fans
+# out one worker per shard when more is due than one run sends. Only ever raise it: a reminder keeps the
+# shard it was written with (its hash modulo the count then), and a run reads shards 0..count-1.
+# bench/README.md ("Reminder capacity") explains the default.
+REMINDER_SHARDS = int(env("REMINDER_SHARDS", "16"))
+# At most this many due reminders are sent by the scheduled run itself; more fans out to the shard workers.
+REMINDER_RUN_CAPACITY = 2000
+# Expo accepts about 600 notifications a second per project; every run and worker shares it.
+EXPO_PUSH_RATE_PER_S = 600
+# Claims and settlements are written 100 to a TransactWriteItems request. An engine without
+# transactions (dynalite, in the concurrency tests) takes one conditional UpdateItem per reminder instead.
+DYNAMODB_TRANSACTIONS = True

@@ -6,14 +6,18 @@ misbehave:
     with FakeExpo() as expo:                    # listens on 127.0.0.1:<free port>
         settings.EXPO_PUSH_URL = expo.push_url
         expo.fail_next(2, status=503)           # the next 2 push requests answer 503
+        expo.fail_next(1, status=429, retry_after_s=1)  # ... or 429 TOO_MANY_REQUESTS, with Retry-After
+        expo.clear_failures()                   # forget the failures not yet served
         expo.delay_s = 2.0                      # every answer waits (a timeout, with a short client timeout)
         expo.unregistered.add(token)            # tickets for this token: DeviceNotRegistered
         expo.unregistered_in_receipts.add(token)  # ticket ok, its receipt: DeviceNotRegistered
         expo.pushed_tokens(), expo.push_requests, expo.receipt_requests
 
-Like Expo, it refuses a request of more than 100 messages (400, PUSH_TOO_MANY_NOTIFICATIONS).
+Like Expo, it refuses a request of more than 100 messages (400, PUSH_TOO_MANY_NOTIFICATIONS), and reads
+gzipped bodies (Content-Encoding: gzip); `gzipped_requests` counts them.
 """
 
+import gzip
 import json
 import threading
 import time
@@ -31,7 +35,8 @@ class FakeExpo:
         self.unregistered: set[str] = set()
         self.unregistered_in_receipts: set[str] = set()
         self.delay_s = 0.0
-        self._failures: list[int] = []
+        self.gzipped_requests = 0
+        self._failures: list[tuple[int, float | None]] = []
         self._tickets: dict[str, str] = {}  # ticket id -> token
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -57,10 +62,15 @@ class FakeExpo:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def fail_next(self, count: int = 1, *, status: int = 500) -> None:
-        """Answer the next `count` push requests with `status` (and no tickets)."""
+    def fail_next(self, count: int = 1, *, status: int = 500, retry_after_s: float | None = None) -> None:
+        """Answer the next `count` push requests with `status` (and no tickets): 429 is Expo's
+        TOO_MANY_REQUESTS (with a Retry-After header if given), 5xx its server errors."""
         with self._lock:
-            self._failures.extend([status] * count)
+            self._failures.extend([(status, retry_after_s)] * count)
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._failures.clear()
 
     def pushed_messages(self) -> list[dict]:
         """Every message Expo accepted (requests that were answered 200)."""
@@ -71,14 +81,16 @@ class FakeExpo:
         return [m["to"] for m in self.pushed_messages()]
 
     # -- the server -------------------------------------------------------------------------------
-    def _answer_push(self, messages: list[dict]) -> tuple[int, dict]:
+    def _answer_push(self, messages: list[dict]) -> tuple[int, dict, dict]:
         with self._lock:
             if self._failures:
-                return self._failures.pop(0), {"errors": [{"code": "INTERNAL_SERVER_ERROR",
-                                                           "message": "An unknown error occurred."}]}
+                status, retry_after = self._failures.pop(0)
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                code = "TOO_MANY_REQUESTS" if status == 429 else "INTERNAL_SERVER_ERROR"
+                return status, {"errors": [{"code": code, "message": "An unknown error occurred."}]}, headers
             if len(messages) > MAX_MESSAGES:
                 return 400, {"errors": [{"code": "PUSH_TOO_MANY_NOTIFICATIONS",
-                                         "message": "You are trying to send more than 100 push notifications."}]}
+                                         "message": "You are trying to send more than 100 push notifications."}]}, {}
             self.push_requests.append(messages)
             data = []
             for message in messages:
@@ -90,7 +102,7 @@ class FakeExpo:
                 ticket = str(uuid.uuid4())
                 self._tickets[ticket] = token
                 data.append({"status": "ok", "id": ticket})
-            return 200, {"data": data}
+            return 200, {"data": data}, {}
 
     def _answer_receipts(self, ticket_ids: list[str]) -> tuple[int, dict]:
         with self._lock:
@@ -113,11 +125,17 @@ class FakeExpo:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"null")
+                raw = self.rfile.read(length)
+                if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
+                    raw = gzip.decompress(raw)
+                    with fake._lock:
+                        fake.gzipped_requests += 1
+                body = json.loads(raw or b"null")
                 if fake.delay_s:
                     time.sleep(fake.delay_s)
+                headers: dict = {}
                 if self.path.split("?")[0] == f"{API}/push/send":
-                    status, answer = fake._answer_push(body if isinstance(body, list) else [body])
+                    status, answer, headers = fake._answer_push(body if isinstance(body, list) else [body])
                 elif self.path == f"{API}/push/getReceipts":
                     status, answer = fake._answer_receipts(list(body.get("ids", [])))
                 else:
@@ -127,6 +145,8 @@ class FakeExpo:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):

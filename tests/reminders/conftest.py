@@ -4,6 +4,7 @@ import secrets
 import pytest
 
 from apps.core import clock
+from apps.reminders import pacing, repository
 from tests.fakes.expo import FakeExpo
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -23,6 +24,20 @@ def frozen():
     """The clock frozen at NOW; call it with a timedelta to move on."""
     with clock.frozen(NOW) as advance:
         yield advance
+
+
+@pytest.fixture(autouse=True)
+def no_real_waits():
+    """Backoff and rate waits of delivery runs take no real time (pacing.simulated); yields the waits."""
+    with pacing.simulated() as waits:
+        yield waits
+
+
+def all_due(*, now, lookback=dt.timedelta(hours=48)):
+    """Every pending reminder due by `now` in the due index, over all shards."""
+    found = [r for shard in range(repository.shard_count())
+             for r in repository.reminders_due(shard=shard, since=now - lookback, now=now)]
+    return sorted(found, key=lambda r: (r.due_at, r.id))
 
 
 def make_batch(api, **overrides):

@@ -6,7 +6,7 @@ from apps.core import clock
 from apps.core.hooks import batch_deleted
 from apps.reminders import repository, timing
 from apps.reminders.erasure import erase_user
-from tests.reminders.conftest import NOW, make_batch, schedule
+from tests.reminders.conftest import NOW, all_due, make_batch, schedule
 
 
 @pytest.fixture
@@ -98,8 +98,8 @@ def test_patch_moves_a_pending_reminder_and_its_due_index_entry(user_api, batch)
                               {"due_at": clock.isoformat(later), "message": "new text"}, format="json")
     assert response.status_code == 200
     assert response.json()["due_at"] == clock.isoformat(later) and response.json()["message"] == "new text"
-    assert repository.reminders_due(now=NOW + dt.timedelta(hours=2), lookback=dt.timedelta(hours=48)) == []
-    (due,) = repository.reminders_due(now=later, lookback=dt.timedelta(hours=48))
+    assert all_due(now=NOW + dt.timedelta(hours=2)) == []
+    (due,) = all_due(now=later)
     assert due.id == reminder["id"]
 
 
@@ -126,7 +126,7 @@ def test_delete_cancels_and_drops_out_of_the_due_index_and_repeating_it_is_fine(
     url = f"/api/v1/reminders/{reminder['id']}"
     assert user_api.delete(url).status_code == 204
     assert user_api.get(url).json()["status"] == "cancelled"
-    assert repository.reminders_due(now=NOW + dt.timedelta(hours=1), lookback=dt.timedelta(hours=48)) == []
+    assert all_due(now=NOW + dt.timedelta(hours=1)) == []
     assert user_api.delete(url).status_code == 204
     assert user_api.delete("/api/v1/reminders/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
 
@@ -176,7 +176,7 @@ def test_erasure_removes_every_reminder_and_is_idempotent(user, user_api, batch)
     erase_user(user_id=user.id)
     erase_user(user_id=user.id)
     assert repository.reminders_of(user_id=user.id) == []
-    assert repository.reminders_due(now=NOW + dt.timedelta(hours=2), lookback=dt.timedelta(hours=48)) == []
+    assert all_due(now=NOW + dt.timedelta(hours=2)) == []
 
 
 def test_the_demo_seeds_pending_reminders_for_the_active_batch_only(user, user_api, frozen):

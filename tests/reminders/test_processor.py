@@ -13,7 +13,7 @@ from apps.devices import repository as devices_repository
 from apps.reminders import repository
 from apps.reminders.processor import CLAIM_FOR, process_due
 from apps.reminders.tasks import process_due_reminders
-from tests.reminders.conftest import NOW, make_batch, register_device, schedule
+from tests.reminders.conftest import NOW, all_due, make_batch, register_device, schedule
 
 
 def status_of(api, reminder):
@@ -178,40 +178,46 @@ def test_a_device_not_registered_in_a_later_receipt_is_removed(user, user_api, e
     assert len(expo.receipt_requests) == 1  # read receipts are forgotten
 
 
-def test_expo_failing_keeps_the_reminder_pending_then_failed_after_3_runs(user_api, expo, frozen):
+def test_expo_down_for_a_whole_run_keeps_the_reminder_pending_never_failed(user, user_api, expo, frozen, settings):
+    settings.REMINDER_RUN_BUDGET_S = 30
     batch = make_batch(user_api)
     register_device(user_api)
     reminder = schedule(user_api, batch["id"], NOW)
-    expo.fail_next(3, status=503)
-    for expected in ("pending", "pending", "failed"):
+    expo.fail_next(1000, status=503)
+    for _ in range(4):
         report = process_due()
-        assert report.sent == 0 and report.push_failures == 1
-        assert status_of(user_api, reminder) == expected
+        assert report.sent == 0 and report.failed == 0 and report.expo_retries > 0
+        stored = repository.reminder_get(user_id=user.id, reminder_id=reminder["id"])
+        assert stored.status == "pending" and stored.attempts == 0 and stored.claim_id is None
         frozen(dt.timedelta(minutes=5))
-    assert process_due().sent == 0
     assert expo.pushed_messages() == []
+    expo.clear_failures()
+    assert process_due().sent == 1
+    assert len(expo.pushed_messages()) == 1
 
 
-def test_expo_recovering_sends_a_retried_reminder(user_api, expo, frozen):
+def test_expo_recovering_within_the_run_sends_the_reminder_after_a_backoff(user_api, expo, frozen, no_real_waits):
     batch = make_batch(user_api)
     register_device(user_api)
     reminder = schedule(user_api, batch["id"], NOW)
-    expo.fail_next(1, status=500)
-    assert process_due().retried == 1
-    frozen(dt.timedelta(minutes=5))
-    assert process_due().sent == 1
+    expo.fail_next(2, status=500)
+    report = process_due()
+    assert report.sent == 1 and report.expo_retries == 2 and report.retried == 0
+    assert len(no_real_waits) == 2  # two backoff waits, simulated
     assert status_of(user_api, reminder) == "sent"
+    assert len(expo.pushed_messages()) == 1
 
 
-def test_an_expo_timeout_keeps_the_reminder_pending(user, user_api, expo, frozen):
+def test_an_expo_timeout_keeps_the_reminder_pending(user, user_api, expo, frozen, settings):
+    settings.REMINDER_RUN_BUDGET_S = 2
     batch = make_batch(user_api)
     register_device(user_api)
     reminder = schedule(user_api, batch["id"], NOW)
     expo.delay_s = 1.5  # the client gives up after 0.5 s
     report = process_due()
-    assert report.sent == 0 and report.retried == 1
+    assert report.sent == 0 and report.retried == 0 and report.skipped == 1
     stored = repository.reminder_get(user_id=user.id, reminder_id=reminder["id"])
-    assert stored.status == "pending" and stored.attempts == 1 and stored.claim_id is None
+    assert stored.status == "pending" and stored.attempts == 0 and stored.claim_id is None
 
 
 def test_a_crash_between_claim_and_send_loses_nothing(user, user_api, expo, frozen):
@@ -220,9 +226,10 @@ def test_a_crash_between_claim_and_send_loses_nothing(user, user_api, expo, froz
     reminder = schedule(user_api, batch["id"], NOW)
     # A run claims the reminder, then dies before pushing.
     now_ms = int(clock.now().timestamp() * 1000)
-    claimed = repository.reminder_claim(user_id=user.id, reminder_id=reminder["id"], claim_id="crashed-run",
-                                        now_ms=now_ms, until_ms=now_ms + int(CLAIM_FOR.total_seconds() * 1000))
-    assert claimed is not None
+    (due,) = all_due(now=clock.now())
+    claimed = repository.reminders_claim(reminders=[due], claim_id="crashed-run", now_ms=now_ms,
+                                         until_ms=now_ms + int(CLAIM_FOR.total_seconds() * 1000))
+    assert [r.id for r in claimed] == [reminder["id"]]
 
     frozen(dt.timedelta(minutes=5))
     report = process_due()  # the claim still holds: nobody else may send it
