@@ -9,11 +9,12 @@ import pytest
 
 from apps.batches import repository as batches_repository
 from apps.core import clock
+from apps.core.dynamodb import count_requests
 from apps.devices import repository as devices_repository
 from apps.reminders import repository
 from apps.reminders.processor import CLAIM_FOR, process_due
 from apps.reminders.tasks import process_due_reminders
-from tests.reminders.conftest import NOW, all_due, make_batch, register_device, schedule
+from tests.reminders.conftest import NOW, all_due, make_batch, new_token, register_device, schedule
 
 
 def status_of(api, reminder):
@@ -265,3 +266,102 @@ def test_the_expo_token_of_newer_sdks_is_pushed_as_is(user_api, expo, frozen):
     schedule(user_api, batch["id"], NOW)
     assert process_due().sent == 1
     assert expo.pushed_tokens() == [token]
+
+
+# --- request budgets ----------------------------------------------------------------------------------
+
+def test_an_empty_run_reads_only_the_hours_since_the_last_completed_run(frozen, settings):
+    settings.REMINDER_SHARDS = 16
+    with count_requests() as first:
+        process_due()  # no watermark yet: the whole 48-hour lookback, every shard, and 24 h of tickets
+    assert first.count == 1 + 16 * 49 + 24 + 1
+    frozen(dt.timedelta(minutes=30))
+    process_due()
+    frozen(dt.timedelta(minutes=5))
+    with count_requests() as empty:
+        report = process_due()
+    assert report.due == 0
+    # shards x due hours (09:00 only) + receipt hours (09:00 only) + the watermarks' read and write
+    assert Counter(empty.operations) == {"Query": 1 + 16 + 1, "BatchWriteItem": 1}
+    assert empty.count == 16 * 1 + 1 + 2 == 19
+
+
+def _population(users: int, reminders: int, due_from: dt.datetime) -> list[str]:
+    """`users` owners with a batch and a device each, and `reminders` due reminders spread over them,
+    written through the services (user ids need no identity here)."""
+    from apps.batches.services import batch_create
+    from apps.devices.services import device_register
+    from apps.reminders.services import reminder_schedule
+
+    batches = []
+    for n in range(users):
+        user_id = f"user-{n:03d}"
+        batches.append(batch_create(user_id=user_id, name=f"Batch {n}", kind="milk"))
+        device_register(user_id=user_id, token=new_token(), platform="ios")
+    ids = []
+    for n in range(reminders):
+        batch = batches[n % users]
+        ids.append(reminder_schedule(user_id=batch.user_id, batch_id=batch.id, kind="strain",
+                                     due_at=due_from + dt.timedelta(seconds=n)).id)
+    return ids
+
+
+def test_a_throttled_delivery_stays_within_2_requests_per_reminder(expo, frozen, no_real_waits):
+    process_due()  # an earlier, empty run left watermarks
+    ids = _population(25, 250, NOW)
+    frozen(dt.timedelta(minutes=5))
+    expo.fail_next(1, status=429)  # Expo throttles once
+    with count_requests() as counter:
+        report = process_due()
+    assert report.sent == 250 and report.expo_retries == 1 and report.retried == 0
+    operations = Counter(counter.operations)
+    assert operations == {
+        "Query": 1 + 16 * 2 + 1 + 25,  # watermarks, due hours 08-09 of 16 shards, ticket hour, 25 owners' devices
+        "TransactWriteItems": 3 + 3,  # claims and settlements, 100 a request: kept through the retry
+        "BatchGetItem": 1,  # the 25 batches
+        "BatchWriteItem": 10 + 1,  # 250 push tickets, 25 a request; the watermarks
+    }
+    assert counter.count == 77
+    assert counter.count / report.sent == 0.308 <= 2
+    deliveries = Counter(m["data"]["reminder_id"] for m in expo.pushed_messages())
+    assert set(deliveries) == set(ids) and set(deliveries.values()) == {1}
+    assert [len(request) for request in expo.push_requests] == [100, 100, 50]
+    assert expo.gzipped_requests == 4  # the refused request was gzipped too
+    assert len(no_real_waits) == 1
+
+
+def test_a_429_is_retried_after_its_retry_after(user_api, expo, frozen, no_real_waits):
+    batch = make_batch(user_api)
+    register_device(user_api)
+    reminder = schedule(user_api, batch["id"], NOW)
+    expo.fail_next(1, status=429, retry_after_s=3)
+    report = process_due()
+    assert report.sent == 1 and report.expo_retries == 1
+    assert no_real_waits == [3.0]
+    assert status_of(user_api, reminder) == "sent"
+
+
+def test_a_slow_expo_within_the_client_timeout_delivers_once(user_api, expo, frozen):
+    batch = make_batch(user_api)
+    register_device(user_api)
+    schedule(user_api, batch["id"], NOW)
+    expo.delay_s = 0.2
+    assert process_due().sent == 1
+    assert len(expo.pushed_messages()) == 1
+
+
+def test_a_run_out_of_time_leaves_the_rest_pending_and_the_watermark_at_it(user, user_api, expo, frozen, settings):
+    batch = make_batch(user_api)
+    register_device(user_api)
+    reminder = schedule(user_api, batch["id"], NOW)
+    expo.fail_next(1000, status=503)
+    settings.REMINDER_RUN_BUDGET_S = 5
+    frozen(dt.timedelta(hours=3))
+    assert process_due().sent == 0
+    stored = repository.reminder_get(user_id=user.id, reminder_id=reminder["id"])
+    assert stored.status == "pending" and stored.claim_id is None and stored.attempts == 0
+    marks = repository.watermarks_get()
+    assert marks.due[repository.reminder_shard(reminder["id"])] == NOW  # held at the reminder's hour
+    expo.clear_failures()
+    frozen(dt.timedelta(hours=2))
+    assert process_due().sent == 1
