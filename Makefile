@@ -45,7 +45,15 @@ browser:
 			|| echo "WARNING: could not install chromium; the browser tests (tests/support/test_browser.py) will be SKIPPED."; \
 	fi
 
-pytest: $(STAMP) browser
+# dynalite (a DynamoDB emulator with atomic conditional writes), pinned in tests/dynalite/package-lock.json: the
+# reminder claim path's exactly-once test runs against it (tests/reminders/test_exactly_once.py).
+DYNALITE := tests/dynalite/node_modules/dynalite/cli.js
+
+$(DYNALITE): tests/dynalite/package.json tests/dynalite/package-lock.json
+	npm ci --prefix tests/dynalite --no-audit --no-fund
+	touch $(DYNALITE)
+
+pytest: $(STAMP) browser $(DYNALITE)
 	$(PY) -m pytest -rs
 
 # CI also builds the dev package (offline once the wheels are cached) and checks its binaries.
@@ -88,4 +96,4 @@ deploy: $(STAMP)
 	bash infra/deploy.sh $(STAGE)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .venv-package .venv-package-x86_64 .build .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .venv-package .venv-package-x86_64 .build .local .pytest_cache .ruff_cache tests/dynalite/node_modules

@@ -69,6 +69,38 @@ def no_real_waits():
         yield waits
 
 
+@pytest.fixture
+def dynalite(tmp_path):
+    """dynalite (tests/dynalite, installed by `make test`) on a free loopback port; its URL."""
+    import pathlib
+    import socket
+    import subprocess
+    import time
+
+    cli = pathlib.Path(__file__).resolve().parent.parent / "dynalite" / "node_modules" / "dynalite" / "cli.js"
+    if not cli.exists():
+        pytest.fail("dynalite is not installed: run `make test`, or `npm ci --prefix tests/dynalite`")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(["node", str(cli), "--host", "127.0.0.1", "--port", str(port), "--createTableMs", "0"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("dynalite did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def all_due(*, now, lookback=dt.timedelta(hours=48)):
     """Every pending reminder due by `now` in the due index, over all shards."""
     found = [r for shard in range(repository.shard_count())
