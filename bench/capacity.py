@@ -1,0 +1,123 @@
+"""Reminder capacity for 10 million users: hot partitions, drain time, concurrency and monthly cost.
+
+    .venv/bin/python -m bench.capacity        (seconds; no emulator, no network)
+
+A sample of one day's reminders (SAMPLE of them, scaled up to the population) is run through the project's
+own due-index key function (apps.reminders.repository.due_index_keys: the hour bucket and the shard), for
+1, 4, 16 and 64 shards. Limits and prices (us-east-1), with their sources:
+- a partition serves 1,000 write units and 3,000 read units a second (DynamoDB developer guide,
+  "Best practices for designing and using partition keys effectively", bp-partition-key-design.html);
+- Expo accepts about 600 notifications a second per project (docs.expo.dev, push/sending-notifications);
+- DynamoDB on-demand: $0.625 per million write request units, $0.125 per million read request units
+  (aws.amazon.com/dynamodb/pricing/on-demand/); a transactional write costs 2 units per item;
+- Lambda arm64: $0.0000133334 per GB-second, $0.20 per million requests (aws.amazon.com/lambda/pricing/);
+- API Gateway HTTP API: $1.00 per million requests for the first 300 million a month, $0.90 after
+  (aws.amazon.com/api-gateway/pricing/).
+"""
+
+import datetime as dt
+import os
+import random
+import uuid
+from collections import Counter
+
+USERS = 10_000_000
+SAMPLE = 200_000
+EXPO_PER_S = 600
+PARTITION_WCU, PARTITION_RCU = 1000, 3000
+# Assumed mix of an English-language app's users by UTC offset (hours): North America 40 %, Europe 35 %,
+# Latin America 8 %, Asia-Pacific 12 %, Africa and the Middle East 5 %. An assumption (no user data yet),
+# weighted after the app-store markets of similar hobby apps; the model's conclusions hold for any mix
+# that puts a third or more of the users in one offset.
+TIMEZONES = {-8: 8, -7: 4, -6: 10, -5: 18, -4: 2, -3: 6, -5.5: 0, 0: 8, 1: 20, 2: 7, 3: 5, 5.5: 4, 8: 4, 9: 2, 10: 2}
+# Reminders per user per day, from the product's cycles, with when (local time) they fall due:
+# strain about daily (a 24 h ferment, most started in the morning or evening), a second ferment every other
+# batch (1-2 days later, same spread), and the weekly fridge feed (a fixed weekday, mostly evenings).
+KINDS = {
+    "strain": (1.0, {7: 30, 8: 20, 18: 15, 19: 15, 20: 10, 12: 10}),
+    "second_ferment_done": (0.5, {8: 30, 19: 40, 20: 30}),
+    "feed": (1 / 7, {9: 20, 18: 40, 19: 40}),
+}
+DB_PRICE_WRU, DB_PRICE_RRU = 0.625e-6, 0.125e-6
+LAMBDA_GB_S, LAMBDA_REQUEST = 0.0000133334, 0.20e-6
+API_FIRST_300M, API_AFTER = 1.00e-6, 0.90e-6
+DEVICES_PER_USER = 1.5
+ITEM_KB = 0.6  # a reminder item, as stored
+
+
+def _setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefir.settings.test")
+    import django
+
+    django.setup()
+
+
+def sample_day(rng: random.Random) -> list[tuple[str, dt.datetime]]:
+    """SAMPLE reminders of one day: (reminder id, due at in UTC)."""
+    day = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    rates = {kind: rate for kind, (rate, _) in KINDS.items()}
+    kinds = rng.choices(list(rates), weights=list(rates.values()), k=SAMPLE)
+    offsets = rng.choices(list(TIMEZONES), weights=list(TIMEZONES.values()), k=SAMPLE)
+    found = []
+    for kind, offset in zip(kinds, offsets, strict=True):
+        hours = KINDS[kind][1]
+        local_hour = rng.choices(list(hours), weights=list(hours.values()))[0]
+        minute = 0 if rng.random() < 0.3 else rng.randrange(60)  # many pick the full hour
+        local = day + dt.timedelta(hours=local_hour, minutes=minute, seconds=rng.randrange(60))
+        found.append((uuid.UUID(int=rng.getrandbits(128)).hex, local - dt.timedelta(hours=offset)))
+    return found
+
+
+def main() -> None:
+    _setup()
+    from apps.reminders.repository import due_index_keys
+
+    rng = random.Random(21)
+    per_user_day = sum(rate for rate, _ in KINDS.values())
+    per_day = USERS * per_user_day
+    scale = per_day / SAMPLE
+    reminders = sample_day(rng)
+    by_5min = Counter(due.replace(minute=due.minute - due.minute % 5, second=0) for _, due in reminders)
+    peak_5min = max(by_5min.values()) * scale
+    drain_s = peak_5min / EXPO_PER_S
+    monthly = per_day * 30
+    # DynamoDB units per reminder: place (table + GSI: 2), claim and settle in transactions (2 table + 1 GSI
+    # each), push tickets (1 per device); reads: batch (1, consistent), devices (0.5), due query and tickets.
+    wru = 2 + 3 + 3 + DEVICES_PER_USER
+    rru = 1 + 0.5 + ITEM_KB / 4 * 0.5 * 2
+    db_cost = monthly * (wru * DB_PRICE_WRU + rru * DB_PRICE_RRU)
+    api_requests = monthly  # one API request places each reminder (the event or batch change behind it)
+    api_cost = min(api_requests, 300e6) * API_FIRST_300M + max(0, api_requests - 300e6) * API_AFTER
+    print(f"{USERS:,} users, {per_user_day:.2f} reminders per user per day = {per_day:,.0f} a day; "
+          f"sample {SAMPLE:,} (x{scale:.0f})")
+    print(f"peak 5 minutes: {peak_5min:,.0f} reminders due; at Expo's {EXPO_PER_S}/s they drain in {drain_s:,.0f} s")
+    header = ["shards", "hot partition writes/s (place+deliver)", "hot partition reads/s", "Lambda concurrency",
+              "peak drain (s)", "DynamoDB $/month", "Lambda $/month", "HTTP API $/month"]
+    print(" | ".join(header))
+    for shards in (1, 4, 16, 64):
+        by_partition_minute = Counter()
+        for reminder_id, due in reminders:
+            partition, _ = due_index_keys(reminder_id=reminder_id, due_at=due, shards=shards)
+            by_partition_minute[(partition, due.replace(second=0))] += 1
+        # Placing: reminders are written about a day ahead at the same local time as they fall due, so a
+        # partition's busiest minute of placements mirrors its busiest minute of due reminders.
+        place_per_s = max(by_partition_minute.values()) * scale / 60
+        # Delivering: claim + settle rewrite the GSI entry (projection ALL): 2 writes per reminder, at each
+        # worker's share of Expo's rate.
+        deliver_per_s = 2 * EXPO_PER_S / shards
+        writes = place_per_s + deliver_per_s
+        # Reads: each run (every 5 min, plus a worker's) queries the pending part of its partitions:
+        # eventually consistent, 0.5 units per 4 KB, at most a peak-5-minutes' worth per run.
+        reads = (peak_5min / shards) * ITEM_KB / 4 * 0.5 / 20  # read over a worker's 20 s budget
+        workers = 1 + (shards if peak_5min > 2000 else 0)
+        worker_s = drain_s / max(1, workers - 1) if workers > 1 else drain_s
+        lambda_gb_s = (monthly / EXPO_PER_S) * 0.5 + 8640 * 2 * 0.5  # sending time at 512 MB, plus the runs
+        lambda_cost = lambda_gb_s * LAMBDA_GB_S + (8640 + 8640 * shards) * LAMBDA_REQUEST
+        verdict = "OVER" if writes > PARTITION_WCU or reads > PARTITION_RCU else "ok"
+        print(f"{shards} | {writes:,.0f} ({place_per_s:,.0f}+{deliver_per_s:,.0f}) {verdict} | {reads:,.1f} | "
+              f"{workers} ({worker_s:,.0f} s each) | {drain_s:,.0f} | {db_cost:,.0f} | {lambda_cost:,.0f} | "
+              f"{api_cost:,.0f}")
+
+
+if __name__ == "__main__":
+    main()
