@@ -148,11 +148,9 @@ class TableItem(Model):
         if session.get_default_client_config() is None:
             from botocore.config import Config
 
-            from apps.core.signing import use_fast_signing
             from kefir.aws import USER_AGENT
 
             use_fast_parsing(session)
-            use_fast_signing(session)
             session.set_default_client_config(Config(user_agent=USER_AGENT))
         instrument(connection.client)
         return table_connection
