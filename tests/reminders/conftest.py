@@ -73,6 +73,7 @@ def no_real_waits():
 def dynalite(tmp_path):
     """dynalite (tests/dynalite, installed by `make test`) on a free loopback port; its URL."""
     import pathlib
+    import shutil
     import socket
     import subprocess
     import time
@@ -83,7 +84,10 @@ def dynalite(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen(["node", str(cli), "--host", "127.0.0.1", "--port", str(port), "--createTableMs", "0"],
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: dynalite needs it")
+    process = subprocess.Popen([node, str(cli), "--host", "127.0.0.1", "--port", str(port), "--createTableMs", "0"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
