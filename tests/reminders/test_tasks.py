@@ -30,3 +30,20 @@ def test_more_due_than_one_run_sends_fans_out_one_worker_per_shard_through_zappa
     marks = repository.watermarks_get()
     assert set(marks.due) == set(range(16)) and marks.receipts_from is not None
     assert process_due().due == 0
+
+
+def test_a_worker_out_of_budget_hands_on_to_a_fresh_invocation_of_itself(expo, frozen, settings, no_real_waits):
+    settings.REMINDER_SHARDS = 1
+    settings.REMINDER_RUN_CAPACITY = 10
+    settings.EXPO_PUSH_RATE_PER_S = 40  # a burst of 100, then 2.5 s per 100: more than the 1 s budget
+    settings.REMINDER_RUN_BUDGET_S = 1
+    process_due()
+    ids = _population(5, 250, NOW)
+    frozen(dt.timedelta(minutes=5))
+
+    report = process_due()
+
+    assert report.workers == 1 and report.sent == 250 and report.unfinished == 0
+    assert [len(request) for request in expo.push_requests] == [100, 100, 50]  # one request per invocation
+    deliveries = Counter(m["data"]["reminder_id"] for m in expo.pushed_messages())
+    assert set(deliveries) == set(ids) and set(deliveries.values()) == {1}
