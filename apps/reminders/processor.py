@@ -408,9 +408,19 @@ def run_shard(*, shard: int, now: dt.datetime, since: dt.datetime, workers: int)
     """One fanned-out worker: deliver one shard's due reminders at 1/workers of Expo's rate, then write
     the shard's watermark."""
     report = RunReport()
-    delivery = _Delivery(now, rate_per_s=_rate() / max(1, workers), budget=_budget(), report=report)
-    due = repository.reminders_due(shard=shard, since=since, now=now)
-    watermark = _next_watermark(now, delivery.deliver(due))
+    budget = _budget()
+    rate = _rate() / max(1, workers)
+    delivery = _Delivery(now, rate_per_s=rate, budget=budget, report=report)
+    # Read no more than this invocation can send (its budget at its rate, plus a burst and a chunk): a busy
+    # shard is read a slice per invocation, not whole every time.
+    limit = int(budget.seconds * rate) + expo.MAX_MESSAGES_PER_REQUEST + CHUNK
+    due = repository.reminders_due(shard=shard, since=since, now=now, limit=limit)
+    left = delivery.deliver(due)
+    if len(due) >= limit:
+        # Not read: due at or after the last one read. Hold the watermark there, and hand on.
+        left.append(due[-1])
+        report.unfinished += 1
+    watermark = _next_watermark(now, left)
     repository.watermarks_put(due={shard: watermark}, receipts_from=None, at=now)
     return report
 

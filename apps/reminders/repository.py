@@ -256,16 +256,19 @@ def _hours(since: dt.datetime, until: dt.datetime) -> Iterator[dt.datetime]:
 
 def reminders_due(*, shard: int, since: dt.datetime, now: dt.datetime, limit: int | None = None) -> list[Reminder]:
     """Pending reminders of one shard due at or before `now`, from the hour of `since` on, soonest first:
-    one Query per hour bucket (more only past 1 MB). Stops once `limit` are found."""
+    one Query per hour bucket (more only past 1 MB). Stops once `limit` are found: what it did not read is
+    due at or after the last one returned (each bucket is read in due order, the buckets in hour order)."""
     found: list[Reminder] = []
     upper = f"{clock.isoformat(now)}#~"  # "~" sorts after every id: everything due up to now
     for hour in _hours(since, now):
-        for item in ReminderItem.gsi1.query(_due_partition(hour, shard), ReminderItem.GSI1SK <= upper):
+        items = ReminderItem.gsi1.query(_due_partition(hour, shard), ReminderItem.GSI1SK <= upper,
+                                        page_size=None if limit is None else min(limit - len(found) + 1, 1000))
+        for item in items:
             if isinstance(item, ReminderItem) and item.status == "pending":
                 found.append(_to_reminder(item))
-        if limit is not None and len(found) >= limit:
-            break
-    return sorted(found, key=lambda r: (r.due_at, r.id))
+                if limit is not None and len(found) >= limit:
+                    return found
+    return found
 
 
 @dataclass(frozen=True)
