@@ -141,7 +141,7 @@ API_ONLY_SETTINGS = textwrap.dedent("""
         "django.contrib.staticfiles", "apps.support",
     }]
     MIDDLEWARE = [m for m in MIDDLEWARE if m.rsplit(".", 1)[-1] not in {
-        "StaticFilesMiddleware", "SessionMiddleware", "CsrfViewMiddleware", "AuthenticationMiddleware",
+        "WhiteNoiseMiddleware", "SessionMiddleware", "CsrfViewMiddleware", "AuthenticationMiddleware",
         "StaffSessionMiddleware", "MessageMiddleware", "XFrameOptionsMiddleware",
     }]
     DATABASES = {}

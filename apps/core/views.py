@@ -1,11 +1,10 @@
 """Health, the API root, and the envelope for paths and errors outside DRF views."""
 
-import functools
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,7 +12,6 @@ from rest_framework.reverse import reverse
 
 from apps.core.api import ApiView
 from apps.core.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
-from apps.core.schema import extend_schema
 
 logger = logging.getLogger("kefir.errors")
 
@@ -42,23 +40,6 @@ class ApiRootView(ApiView):
     def get(self, request):
         links = {"schema": reverse("schema", request=request), "docs": reverse("swagger-ui", request=request)}
         return Response(links)
-
-
-@functools.cache
-def _schema_views() -> tuple:
-    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-
-    return SpectacularAPIView.as_view(), SpectacularSwaggerView.as_view(url_name="schema")
-
-
-def schema(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """GET /api/schema/: the OpenAPI document (drf-spectacular imported on first use, not at cold start)."""
-    return _schema_views()[0](request, *args, **kwargs)
-
-
-def swagger_ui(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """GET /api/docs/: Swagger UI over /api/schema/."""
-    return _schema_views()[1](request, *args, **kwargs)
 
 
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:

@@ -36,8 +36,8 @@ AWS_SES_REGION_NAME = env("AWS_SES_REGION_NAME", AWS_REGION)
 AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
 
 # Static files: collected into the package at build time (scripts/build_package.sh), with hashed names
-# (cached for a year by browsers) and precompressed copies; scanned on a container's first /static/
-# request (apps.core.middleware.StaticFilesMiddleware), not at its cold start.
+# (cached for a year by browsers) and precompressed copies; WhiteNoise scans them at init, so it is in
+# the SnapStart snapshot.
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
