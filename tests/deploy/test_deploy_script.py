@@ -67,5 +67,5 @@ def test_prod_extends_dev_and_repeats_every_environment_variable():
     assert stages["prod"]["environment_variables"]["KEFIR_STAGE"] == "prod"
     dev = stages["dev"]
     assert (dev["runtime"], dev["architecture"], dev["memory_size"], dev["timeout_seconds"]) == (
-        "python3.11", "arm64", 512, 30)
+        "python3.13", "arm64", 512, 30)
     assert dev["apigateway_version"] == "v2" and dev["log_level"] == "INFO" and dev["manage_roles"] is False
