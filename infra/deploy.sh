@@ -219,36 +219,6 @@ print("  zappa settings:", json.dumps(settings, sort_keys=True))
 PYEOF
 }
 
-# Before SnapStart, Zappa scheduled the reminder run and keep-warm itself, on the unqualified function
-# ($LATEST). Left in place, those rules would run next to schedule.yaml's (reminders twice), and they hold
-# the names schedule.yaml gives its rules. So the rules targeting the bare function lose that target (and
-# go, once empty), and Zappa's events.amazonaws.com statements leave its policy. After one SnapStart deploy
-# there is nothing left to find.
-retire_zappa_schedule() {
-    local function_arn rules rule ids left policy sids sid
-    function_arn="$(read_or_empty lambda.arn aws lambda get-function-configuration --function-name "$FUNCTION" \
-        --query FunctionArn --output text)"
-    [[ -n "$function_arn" ]] || return 0
-    rules="$(read_or_empty events.rules aws events list-rule-names-by-target --target-arn "$function_arn" \
-        --query RuleNames --output text)"
-    for rule in $rules; do
-        ids="$(aws events list-targets-by-rule --rule "$rule" --query "Targets[?Arn=='$function_arn'].Id" --output text)"
-        # shellcheck disable=SC2086  # one argument per target id
-        [[ -z "$ids" ]] || run aws events remove-targets --rule "$rule" --ids $ids
-        left="$(aws events list-targets-by-rule --rule "$rule" --query 'length(Targets)' --output text)"
-        [[ "$left" != 0 ]] || run aws events delete-rule --name "$rule"
-    done
-    policy="$(read_or_empty lambda.policy aws lambda get-policy --function-name "$FUNCTION" --query Policy --output text)"
-    [[ -n "$policy" ]] || return 0
-    sids="$("$PY" -c 'import json, sys
-for s in json.loads(sys.stdin.read())["Statement"]:
-    if s.get("Principal", {}).get("Service") == "events.amazonaws.com":
-        print(s["Sid"])' <<< "$policy")"
-    for sid in $sids; do
-        run aws lambda remove-permission --function-name "$FUNCTION" --statement-id "$sid"
-    done
-}
-
 say "function $FUNCTION"
 ROLE_ARN="$(stack_output iam RoleArn)"
 DEPLOY_BUCKET="$(stack_output data DeploymentBucketName)"
@@ -264,7 +234,9 @@ zappa_apply "$fingerprint"
 
 # --- 5: the pool and the schedule (they invoke the function's alias, which now exists) ---------------
 deploy_stack auth
-retire_zappa_schedule
+# Zappa's own rules on $LATEST (from before SnapStart) go before the stack's take their names; a no-op once done.
+say "Zappa's schedule on $FUNCTION (\$LATEST)"
+run "$PY" scripts/retire_zappa_schedule.py "$FUNCTION" --region "$AWS_REGION"
 deploy_stack schedule "${SCHEDULE_PARAMETERS[@]}"
 
 # --- 6: what the first run could not know before ----------------------------------------------------
