@@ -42,7 +42,8 @@ class ApiView(APIView):
                 response = idempotency.run_once(
                     user_id=self.user_id,
                     key=key,
-                    request_fingerprint=idempotency.fingerprint(request.method, request.path, raw_body),
+                    # path_info: the route, the same with or without a stage or custom domain in front.
+                    request_fingerprint=idempotency.fingerprint(request.method, request.path_info, raw_body),
                     handler=lambda: handler(request, *args, **kwargs),
                 )
             else:
