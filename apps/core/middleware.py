@@ -1,5 +1,6 @@
 """Request id, one access log line per request, the body-size limit, and static files on demand."""
 
+import functools
 import logging
 import re
 import threading
@@ -78,6 +79,17 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+@functools.lru_cache(maxsize=16)
+def static_prefix(static_url: str | None, script_name: str) -> str:
+    """STATIC_URL's path as the URLconf sees paths, i.e. without the request's SCRIPT_NAME (as WhiteNoise
+    does): behind a named API Gateway stage, STATIC_URL is /dev/static/ while path_info is /static/..."""
+    prefix = "/" + urlparse(static_url or "/static/").path.strip("/") + "/"
+    script_name = script_name.rstrip("/")
+    if script_name and prefix.startswith(f"{script_name}/"):
+        prefix = prefix[len(script_name):]
+    return prefix
+
+
 class StaticFilesMiddleware:
     """WhiteNoise (the admin's and the browsable API's static files), built on the first request for one.
 
@@ -87,13 +99,11 @@ class StaticFilesMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        prefix = urlparse(settings.STATIC_URL or "/static/").path
-        self.prefix = "/" + prefix.strip("/") + "/"
         self._whitenoise = None
         self._lock = threading.Lock()
 
     def __call__(self, request):
-        if not request.path_info.startswith(self.prefix):
+        if not request.path_info.startswith(static_prefix(settings.STATIC_URL, request.META.get("SCRIPT_NAME", ""))):
             return self.get_response(request)
         if self._whitenoise is None:
             with self._lock:
