@@ -4,7 +4,6 @@ import functools
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from drf_spectacular.utils import inline_serializer
@@ -114,4 +113,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     and answers in the envelope), so this answers the /api/ paths served by plain Django views."""
     if is_api(request):
         return json_error_response(PermissionDeniedError("The request was refused: CSRF verification failed."))
+    from django.views.csrf import csrf_failure as django_csrf_failure  # as Django's middleware: on a refusal only
+
     return django_csrf_failure(request, reason)
