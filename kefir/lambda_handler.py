@@ -60,7 +60,7 @@ def _merge_set_cookie(response: dict, key: str) -> None:
     if not isinstance(headers, dict):
         return
     names = [name for name in headers if name.lower() == "set-cookie"]
-    if len(names) < 2 and not any(isinstance(headers[name], list) for name in names):
+    if not names:
         return
     values: list[str] = []
     for name in names:
