@@ -7,7 +7,8 @@ so the app behind the handler runs on the test settings and the emulator. Everyt
 and Django is Zappa's own code, as on Lambda: the stage in the path (SCRIPT_NAME), the path's decoding,
 the body, the cookies, and the routing of schedules and Cognito triggers.
 
-The Django test client sees none of what this module checks: it has no stage and no Zappa.
+The Django test client knows neither API Gateway's shapes nor Zappa (tests/core/test_errors.py imitates
+only the stage, with SCRIPT_NAME): the bugs this module found were invisible to it.
 """
 
 import base64
@@ -118,12 +119,12 @@ def assert_envelope(answer: Answer, status: int, code: str) -> None:
 # --- What Lambda runs ------------------------------------------------------------------------------------
 
 def test_the_generated_settings_carry_the_stage_the_triggers_and_info_logging(entry):
-    settings = LambdaHandler().settings
-    assert settings.DJANGO_SETTINGS == "kefir.settings.aws"
-    assert settings.LOG_LEVEL == "INFO" and settings.DEBUG is False
-    assert settings.API_STAGE == "dev"
-    assert settings.ENVIRONMENT_VARIABLES["KEFIR_STAGE"] == "dev"
-    assert set(settings.COGNITO_TRIGGER_MAPPING) == {
+    generated = LambdaHandler().settings
+    assert generated.DJANGO_SETTINGS == "kefir.settings.aws"
+    assert generated.LOG_LEVEL == "INFO" and generated.DEBUG is False
+    assert generated.API_STAGE == "dev"
+    assert generated.ENVIRONMENT_VARIABLES["KEFIR_STAGE"] == "dev"
+    assert set(generated.COGNITO_TRIGGER_MAPPING) == {
         "DefineAuthChallenge_Authentication", "CreateAuthChallenge_Authentication",
         "VerifyAuthChallengeResponse_Authentication",
     }
