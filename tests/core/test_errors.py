@@ -82,6 +82,10 @@ STAGE = {"SCRIPT_NAME": "/dev"}
 def test_under_a_stage_django_errors_under_api_stay_in_the_envelope(api):
     assert_envelope(api.get("/api/v1/no-such-thing", **STAGE), 404, "not_found")
     assert_envelope(api.get("/api/health", HTTP_HOST="evil.example.com", **STAGE), 400, "invalid")
+    api.raise_request_exception = False
+    for prefix in ({}, STAGE):
+        error = assert_envelope(api.get("/api/probe/plain-boom", **prefix), 500, "server_error")
+        assert "secret internal" not in json.dumps(error)
 
 
 def test_under_a_stage_an_oversized_body_is_refused_before_the_view(api, settings):
