@@ -68,7 +68,8 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.API_MAX_BODY_BYTES and request.path.startswith("/api/"):
+        # path_info: behind a named API Gateway stage, `path` starts with the stage (/dev/api/...).
+        if length > settings.API_MAX_BODY_BYTES and request.path_info.startswith("/api/"):
             return json_error_response(PayloadTooLarge(
                 f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes."
             ))

@@ -93,6 +93,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Signed cookies: any Lambda container accepts any session, no session table needed.
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
+# A CSRF refusal under /api/ answers in API.md's envelope; the support console keeps Django's page.
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

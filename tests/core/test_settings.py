@@ -33,6 +33,15 @@ def test_deployed_settings_refuse_to_start_and_name_the_missing_variable():
     assert "COGNITO_APP_CLIENT_ID" in result.stderr
 
 
+def test_deployed_pages_link_static_files_under_the_public_base_url():
+    # The execute-api URL carries the stage: the admin's CSS must be linked as /dev/static/..., not /static/.
+    show = ("shell", "-c", "from django.conf import settings; print(settings.STATIC_URL)")
+    staged = manage(*show, env={**DEPLOYED_ENV,
+                                "PUBLIC_BASE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/dev"})
+    assert staged.stdout.splitlines()[-1] == "/dev/static/", staged.stderr
+    assert manage(*show, env=DEPLOYED_ENV).stdout.splitlines()[-1] == "/static/"
+
+
 def test_check_deploy_is_clean_with_every_variable_set():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=DEPLOYED_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
