@@ -47,3 +47,61 @@ def test_a_worker_out_of_budget_hands_on_to_a_fresh_invocation_of_itself(expo, f
     assert [len(request) for request in expo.push_requests] == [100, 100, 50]  # one request per invocation
     deliveries = Counter(m["data"]["reminder_id"] for m in expo.pushed_messages())
     assert set(deliveries) == set(ids) and set(deliveries.values()) == {1}
+
+
+def test_on_lambda_a_worker_is_an_event_invoke_whose_payload_our_entry_runs(expo, frozen, settings, tmp_path,
+                                                                             monkeypatch):
+    """The Lambda path end to end but for AWS itself: with AWS_LAMBDA_FUNCTION_NAME set, Zappa's task sends
+    an Event invoke of this function (captured here through botocore's Stubber, its public test API); that
+    payload, handed to the function Lambda calls (zappa_settings.json's lambda_handler), runs the worker."""
+    import json
+    import logging
+
+    import boto3
+    from botocore.stub import Stubber
+    from zappa.handler import LambdaHandler
+
+    from bench import zappa_events
+
+    settings.REMINDER_SHARDS = 1  # shard 0 holds every reminder
+    process_due()
+    ids = _population(2, 6, NOW)
+    frozen(dt.timedelta(minutes=5))
+
+    client = boto3.client("lambda", region_name="us-east-1")
+    sent = []
+    client.meta.events.register("provide-client-params.lambda.Invoke", lambda params, **_: sent.append(params))
+    stubber = Stubber(client)
+    stubber.add_response("invoke", {"StatusCode": 202})
+
+    class Session:
+        def client(self, name):
+            return client
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "kefir-app-dev")
+    from zappa import asynchronous
+
+    with stubber:
+        response = asynchronous.LambdaAsyncResponse(
+            lambda_function_name="kefir-app-dev", aws_region="us-east-1", boto_session=Session(),
+        ).send(asynchronous.get_func_task_path(tasks.deliver_shard.sync),
+               [], {"shard": 0, "now": "2026-03-02T09:05:00.000Z", "since": "2026-03-02T08:00:00.000Z", "workers": 1})
+    assert response.sent
+    (invoke,) = sent
+    assert invoke["InvocationType"] == "Event" and invoke["FunctionName"] == "kefir-app-dev"
+    payload = json.loads(invoke["Payload"])
+    assert payload["command"] == "zappa.asynchronous.route_lambda_task"
+    assert payload["task_path"] == "apps.reminders.tasks.deliver_shard"
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
+
+    folder = zappa_events.write_zappa_settings("dev", folder=tmp_path)
+    saved_env, root_level = dict(os.environ), logging.getLogger().level
+    entry = zappa_events.lambda_handler(folder)
+    LambdaHandler()
+    os.environ.clear()
+    os.environ.update(saved_env)
+    logging.getLogger().setLevel(root_level)
+    result = entry(payload, zappa_events.LambdaContext())
+
+    assert result["sent"] == 6
+    assert sorted(m["data"]["reminder_id"] for m in expo.pushed_messages()) == sorted(ids)
