@@ -22,7 +22,7 @@ def main() -> None:
 def _run() -> None:
     from django.test import Client
 
-    from apps.core.dynamodb import count_requests
+    from apps.core.aws.counting import count_requests
 
     user = harness.signed_in_user()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {user.access_token}")

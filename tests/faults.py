@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from apps.core.dynamodb import connection
+from apps.core.aws.table import connection
 from kefir import aws
 
 

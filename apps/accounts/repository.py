@@ -9,7 +9,7 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from apps.accounts.models import LoginSessionItem, ProfileItem, RateWindowItem
 from apps.core import clock
-from apps.core.errors import Unavailable
+from apps.core.http.errors import Unavailable
 
 PROFILE_SK = "PROFILE"
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from apps.core import clock
-from apps.core.serializers import InputSerializer
+from apps.core.http.serializers import InputSerializer
 
 CODE_MESSAGE = "Enter the 6-digit code from the email."
 

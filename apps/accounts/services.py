@@ -20,8 +20,8 @@ from apps.accounts import repository, triggers
 from apps.accounts.providers import Tokens, get_provider
 from apps.accounts.repository import Profile
 from apps.core import clock
-from apps.core.authentication import InvalidToken, verify_access_token
-from apps.core.errors import ApiError, Invalid, NotFound, ServerError, Throttled
+from apps.core.auth.authentication import InvalidToken, verify_access_token
+from apps.core.http.errors import ApiError, Invalid, NotFound, ServerError, Throttled
 
 logger = logging.getLogger("kefir.accounts")
 

@@ -17,7 +17,7 @@ from apps.accounts.serializers import (
     VerifyInput,
     error_schema,
 )
-from apps.core.api import ApiView, validated
+from apps.core.http.api import ApiView, validated
 
 INVALID = OpenApiResponse(
     error_schema("ValidationError", "`invalid`"),

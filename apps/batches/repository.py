@@ -11,8 +11,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from apps.batches import keys
 from apps.batches.models import BatchItem, ShareItem
 from apps.core import clock
-from apps.core.dynamodb import transact_write
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem, transact_write
 from apps.events import repository as events_repository
 from apps.events.models import EventItem
 from apps.events.repository import Event, condition_failed

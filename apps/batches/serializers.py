@@ -8,7 +8,7 @@ from rest_framework import serializers
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
 from apps.core import clock
-from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField, SchemaNoted
+from apps.core.http.serializers import FastOutputSerializer, InputSerializer, QuantityField, SchemaNoted
 
 
 class UtcDateTimeField(serializers.DateTimeField):

@@ -11,8 +11,8 @@ from typing import Any
 from apps.batches import machine, repository
 from apps.batches.repository import Batch, BatchPage, BatchWithTimeline
 from apps.core import clock, hooks, ids
-from apps.core.cursors import decode_cursor, encode_cursor
-from apps.core.errors import Conflict, InvalidTransition, NotFound
+from apps.core.http.cursors import decode_cursor, encode_cursor
+from apps.core.http.errors import Conflict, InvalidTransition, NotFound
 from apps.events import photos
 from apps.events import repository as events_repository
 from apps.events.repository import Event

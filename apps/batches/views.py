@@ -20,8 +20,8 @@ from apps.batches.serializers import (
     UtcDateTimeField,
     public_photo_url,
 )
-from apps.core.api import ApiView, validated
-from apps.core.errors import ApiError
+from apps.core.http.api import ApiView, validated
+from apps.core.http.errors import ApiError
 from apps.events import photos
 from apps.events.serializers import EventOutput
 

@@ -9,7 +9,8 @@ import logging
 
 from django.conf import settings
 
-from apps.core import clock, identity
+from apps.core import clock
+from apps.core.auth import identity
 from kefir import aws
 
 logger = logging.getLogger("kefir.demo")

@@ -9,8 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from apps.batches import keys
 from apps.batches.models import BatchItem
 from apps.core import clock
-from apps.core.dynamodb import transact_write
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem, transact_write
 from apps.events.models import EventItem
 
 ITER_PAGE_SIZE = 100

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.batches.serializers import ClientTimeField, PageQuery, UtcDateTimeField
-from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField
+from apps.core.http.serializers import FastOutputSerializer, InputSerializer, QuantityField
 from apps.events import photos
 from apps.events.services import TYPES
 

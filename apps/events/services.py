@@ -9,8 +9,8 @@ from django.conf import settings
 
 from apps.batches import services as batch_services
 from apps.core import clock, ids
-from apps.core.cursors import decode_cursor, encode_cursor
-from apps.core.errors import Invalid, NotFound, PayloadTooLarge
+from apps.core.http.cursors import decode_cursor, encode_cursor
+from apps.core.http.errors import Invalid, NotFound, PayloadTooLarge
 from apps.events import photos, repository
 from apps.events.repository import Event
 

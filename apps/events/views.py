@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from apps.core.api import ApiView, validated
+from apps.core.http.api import ApiView, validated
 from apps.events import services
 from apps.events.serializers import (
     EventCreateInput,

@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from apps.core import clock
-from apps.core.api import ApiView, validated
-from apps.core.renderers import JSONRenderer
-from apps.exports import services
+from apps.core.http.api import ApiView, validated
+from apps.core.http.renderers import JSONRenderer
+from apps.exports import services, tasks
 from apps.exports.serializers import ExportAcceptedSerializer, ExportRequestSerializer, ExportSerializer
 
 CSV_DESCRIPTION = (
@@ -78,7 +78,7 @@ class ExportsView(ApiView):
     )
     def post(self, request):
         body = validated(ExportRequestSerializer, request.data)
-        export, _started = services.export_request(user_id=self.user_id, format=body["format"])
+        export, _started = tasks.export_start(user_id=self.user_id, format=body["format"])
         return Response(ExportAcceptedSerializer({"id": export.id, "status": "pending"}).data, status=202)
 
 

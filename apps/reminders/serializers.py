@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import clock
-from apps.core.serializers import InputSerializer
+from apps.core.http.serializers import InputSerializer
 from apps.reminders.services import KINDS, STATUSES
 
 MESSAGE_MAX_LENGTH = 500  # a push payload must stay under Expo's 4 KiB

@@ -4,8 +4,8 @@ import datetime as dt
 
 from apps.batches.repository import batch_get
 from apps.core import clock, ids
-from apps.core.cursors import decode_cursor, encode_cursor
-from apps.core.errors import Conflict, Invalid, NotFound
+from apps.core.http.cursors import decode_cursor, encode_cursor
+from apps.core.http.errors import Conflict, Invalid, NotFound
 from apps.reminders import repository, timing
 from apps.reminders.repository import Reminder
 

@@ -8,7 +8,7 @@ from apps.accounts.deletion import account_delete
 from apps.accounts.providers import get_provider
 from apps.batches.services import share_revoke
 from apps.core import clock, ids
-from apps.core.errors import NotFound
+from apps.core.http.errors import NotFound
 from apps.devices.services import device_delete
 from apps.reminders.processor import process_due
 from apps.reminders.services import reminder_cancel, reminder_get, reminder_update

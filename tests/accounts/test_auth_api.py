@@ -6,7 +6,8 @@ import logging
 import pytest
 from django.core import mail
 
-from apps.core import clock, identity
+from apps.core import clock
+from apps.core.auth import identity
 from kefir import aws
 from tests import factory
 

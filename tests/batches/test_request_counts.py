@@ -1,6 +1,6 @@
 """DynamoDB requests per API call (issue 4's budget); bench/bench_requests_per_call.py prints them."""
 
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 from tests.batches.helpers import add_event, create_batch, patch
 
 

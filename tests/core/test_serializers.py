@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from apps.batches.repository import Batch
 from apps.batches.serializers import BatchOutput
-from apps.core.serializers import FastOutputSerializer, InputSerializer, _class_plan
+from apps.core.http.serializers import FastOutputSerializer, InputSerializer, _class_plan
 from apps.events.repository import Event
 from apps.events.serializers import EventOutput
 

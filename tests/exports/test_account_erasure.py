@@ -96,7 +96,7 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
 
     remaining = [item for item in _scan_table() if _mentions(item, me)]
     # The one exception: the marker that makes the erased user's still-unexpired tokens fail
-    # (apps.core.revocation). It names the sub in its key and holds nothing else of the user.
+    # (apps.core.auth.revocation). It names the sub in its key and holds nothing else of the user.
     assert len(remaining) == 1, [item["PK"] for item in remaining]
     (marker,) = remaining
     assert set(marker) == {"PK", "SK", "ItemType", "revoked_at", "TTL"}

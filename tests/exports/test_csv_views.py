@@ -5,7 +5,7 @@ import io
 from django.http import StreamingHttpResponse
 
 from apps.core import clock
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 from apps.events import repository as events_repository
 from tests import faults
 from tests.exports import builders
