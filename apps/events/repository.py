@@ -1,7 +1,7 @@
 """Timeline events: the only door to event items (keys are private to the repositories)."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -311,7 +311,16 @@ def uploads_iter(*, user_id: str, batch_id: str | None = None) -> Iterator[Uploa
             yield _upload_from_item(item)
 
 
-def uploads_delete(*, uploads: Iterator[Upload] | list[Upload]) -> int:
+def uploads_of_legacy_key(*, user_id: str, legacy_key: str) -> list[Upload]:
+    """The user's uploads migrated from `legacy_key` (a filtered, strongly consistent Query of their own
+    uploads; at most one, unless a migration is under way)."""
+    return [_upload_from_item(item) for item in TableItem.query(
+        keys.user_pk(user_id), TableItem.SK.startswith(_UPLOAD_PREFIX), consistent_read=True,
+        filter_condition=UploadItem.legacy_key == legacy_key, page_size=ITER_PAGE_SIZE,
+    ) if isinstance(item, UploadItem)]
+
+
+def uploads_delete(*, uploads: Iterable[Upload]) -> int:
     """Remove these upload items (BatchWriteItem, 25 per request); returns how many."""
     count = 0
     with UploadItem.batch_write() as batch:

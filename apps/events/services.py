@@ -163,6 +163,13 @@ def event_delete(*, user_id: str, batch_id: str, event_id: str) -> None:
     event = event_require(user_id=user_id, batch_id=batch_id, event_id=event_id)
     if event.photo_key:
         photos.delete_photo(event.photo_key)
+        if photos.parse_legacy_key(event.photo_key):
+            # Not migrated yet; a migration run may already have copied it (apps.events.migration): the
+            # copy goes too (found through its journal item, after the old object is gone, so that a
+            # copy made meanwhile is found), or it would outlive the photo its owner deleted.
+            copies = repository.uploads_of_legacy_key(user_id=user_id, legacy_key=event.photo_key)
+            photos.delete_photos(upload.key for upload in copies)
+            repository.uploads_delete(uploads=copies)
     # Only the caller's own partition is touched: a key naming someone else's upload id deletes nothing.
     upload_id = photos.upload_id_of(event.photo_key) if event.photo_key else None
     repository.event_delete(event=event, upload_id=upload_id)
