@@ -95,17 +95,6 @@ def tag_attached(key: str, *, attached: bool) -> bool:
     return True
 
 
-def photo_exists(key: str) -> bool:
-    """Whether the object was uploaded (a HEAD request)."""
-    try:
-        aws.client("s3").head_object(Bucket=settings.PHOTOS_BUCKET, Key=key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in {*_MISSING, "403"}:
-            return False
-        raise
-    return True
-
-
 def photo_url(key: str) -> str:
     """A presigned GET of the photo, valid PRESIGNED_URL_EXPIRES_S (300 s)."""
     return default_storage.url(key)
