@@ -23,7 +23,7 @@ _CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: (
 
 
 def photo_rules() -> dict[str, dict]:
-    template = yaml.load(DATA_YAML.read_text(), Loader=_CloudFormationLoader)
+    template = yaml.load(DATA_YAML.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 (a SafeLoader subclass)
     rules = template["Resources"]["PhotosBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     return {rule["Id"]: rule for rule in rules}
 
