@@ -79,7 +79,8 @@ def _release_photo(*, user_id: str, upload: Upload) -> None:
         if current is not None and not current.attached:
             photos.tag_attached(upload.key, attached=False)
     except Exception:
-        logger.exception("photo left tagged attached=true after a failed attach", extra={"photo_key": upload.key})
+        logger.exception("could not retag a photo attached=false after a failed attach; it may never expire",
+                         extra={"photo_key": upload.key})
 
 
 def event_list(*, user_id: str, batch_id: str, type: str | None, limit: int,
