@@ -13,7 +13,7 @@ from apps.batches.repository import Batch, BatchPage, BatchWithTimeline
 from apps.core import clock, hooks, ids
 from apps.core.http.cursors import decode_cursor, encode_cursor
 from apps.core.http.errors import Conflict, InvalidTransition, NotFound
-from apps.events import photos
+from apps.events import photo_deletion
 from apps.events import repository as events_repository
 from apps.events.repository import Event
 
@@ -129,7 +129,7 @@ def batch_delete(*, user_id: str, batch_id: str) -> None:
     # The batch item goes last: if anything fails half-way, a retry still finds the batch and finishes.
     if batch.share_token:
         repository.share_delete(token=batch.share_token)
-    photos.delete_prefix(photos.batch_prefix(user_id, batch_id))
+    photo_deletion.batch_photos_delete(user_id=user_id, batch_id=batch_id)
     events_repository.events_delete(user_id=user_id, batch_id=batch_id)
     repository.batch_delete(user_id=user_id, batch_id=batch_id)
     hooks.batch_deleted.send(sender=batch_delete, user_id=user_id, batch_id=batch_id)

@@ -29,8 +29,11 @@ class EventListView(ApiView):
 
     @extend_schema(
         request=EventCreateInput, responses={201: EventOutput}, summary="Add an event to a batch's timeline",
-        description="`photo` events need the `photo_key` of an upload of this batch that exists in storage. "
-                    "`rating` is for `tasted` events only; `temperature` events need `temperature_c`.",
+        description="`photo` events need the `photo_key` of an upload of this batch (POST "
+                    "`/batches/{id}/photos`) whose file was posted to storage, within 20 hours of the upload "
+                    "being granted, and not yet used by another event; otherwise `400 invalid` with "
+                    "`fields.photo_key` saying which. `rating` is for `tasted` events only; `temperature` "
+                    "events need `temperature_c`.",
     )
     def post(self, request, batch_id: str):
         data = validated(EventCreateInput, request.data)
@@ -61,8 +64,11 @@ class PhotoUploadView(ApiView):
         request=PhotoUploadInput, responses={201: PhotoUploadOutput},
         summary="Get a presigned S3 POST for one photo of a batch",
         description="Post `upload.fields` plus the file (form field `file`, last) to `upload.url` within "
-                    "`expires_in` seconds; then create a `photo` event with `photo_key`. Storage refuses "
-                    "another content type, another key, or more than 10 MiB.",
+                    "`expires_in` seconds; then create a `photo` event with `photo_key` (within 20 hours; one "
+                    "event per upload). Storage refuses another content type, another key, more than 10 MiB, "
+                    "or a changed `tagging` field. `photo_key` is opaque (`photos/` and 32 random hex digits: "
+                    "no user id, email, name or time). An upload never attached to an event is deleted "
+                    "within 2 days.",
     )
     def post(self, request, batch_id: str):
         data = validated(PhotoUploadInput, request.data)

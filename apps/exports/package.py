@@ -51,9 +51,19 @@ def _write_entity(zf: zipfile.ZipFile, name: str, columns: list[tabular.Column],
     return filename, counted.count
 
 
-def _photo_file(event_id: str, photo_key: str) -> str:
-    match = _EXTENSION.search(photo_key)
-    return f"photos/{event_id}{match.group(0).lower() if match else ''}"
+def _photo_file(user_id: str, event_id: str, photo_key: str) -> str | None:
+    """The photo's path in the package, if the key is one of the user's own photos; else None."""
+    # Only the user's own objects are ever copied into their package: a current key through the user's
+    # UPLOAD# item (one GetItem per photo, next to the GetObject that copies it), a key of the legacy
+    # layout (not yet migrated) through the user's legacy prefix.
+    if photo_key.startswith(event_photos.legacy_user_prefix(user_id)):
+        match = _EXTENSION.search(photo_key)
+        return f"photos/{event_id}{match.group(0).lower() if match else ''}"
+    upload_id = event_photos.upload_id_of(photo_key)
+    upload = events_repository.upload_get(user_id=user_id, upload_id=upload_id) if upload_id else None
+    if upload is None or upload.key != photo_key:
+        return None
+    return f"photos/{event_id}.{event_photos.EXTENSIONS.get(upload.content_type, 'bin')}"
 
 
 def write_package(zf: zipfile.ZipFile, *, export: Export) -> dict[str, Any]:
@@ -72,15 +82,12 @@ def write_package(zf: zipfile.ZipFile, *, export: Export) -> dict[str, Any]:
 
     name, files[name] = _write_entity(zf, "batches", tabular.BATCH_COLUMNS, batches(), fmt)
 
-    own_photos = event_photos.user_prefix(user_id)
     photos = missing = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as photo_list:
         def events() -> Iterator[tabular.EventRow]:
             for event in events_repository.events_iter(user_id=user_id):
-                photo_file = None
-                # Only objects under the user's own photo prefix are ever copied into their package.
-                if event.photo_key and event.photo_key.startswith(own_photos):
-                    photo_file = _photo_file(event.id, event.photo_key)
+                photo_file = _photo_file(user_id, event.id, event.photo_key) if event.photo_key else None
+                if photo_file:
                     photo_list.write(f"{photo_file}\t{event.photo_key}\n")
                 yield tabular.EventRow(event, batch_names.get(event.batch_id), photo_file)
 

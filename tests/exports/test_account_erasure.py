@@ -44,7 +44,7 @@ def _use_every_feature(client, *, device_token: str, idempotency_key: str | None
     assert device.status_code == 201
     export = client.post("/api/v1/exports", {"format": "json"}, format="json")
     assert client.get(f"/api/v1/exports/{export.json()['id']}").json()["status"] == "ready"
-    return {"share_token": share.json()["token"]}
+    return {"share_token": share.json()["token"], "photo_key": upload.json()["photo_key"]}
 
 
 def _scan_table() -> list[dict]:
@@ -86,10 +86,11 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     me = (user.id, user.email, mine["share_token"])
     # The check below can see the user: every kind of item they own mentions them.
     assert {item["ItemType"]["S"] for item in _scan_table() if _mentions(item, me)} == {
-        "profile", "batch", "share", "event", "reminder", "device", "export"}
-    assert any(user.id in key for key in _bucket_keys())
+        "profile", "batch", "share", "event", "reminder", "device", "export", "upload"}
+    assert any(user.id in key for key in _bucket_keys())  # the export (exports/{sub}/...)
+    assert mine["photo_key"] in _bucket_keys()  # photo keys name nobody: the item is how erasure finds them
     theirs_before = [item for item in _scan_table() if _mentions(item, (other_user.id,))]
-    their_objects_before = sorted(k for k in _bucket_keys() if other_user.id in k)
+    their_objects_before = sorted(k for k in _bucket_keys() if k != mine["photo_key"] and user.id not in k)
 
     response = user_api.delete("/api/v1/me")
     assert response.status_code == 204
@@ -108,13 +109,14 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     assert dt.timedelta(0) < expires - revoked_at <= dt.timedelta(seconds=settings.REVOKED_USER_RETENTION_S)
 
     assert [key for key in _bucket_keys() if user.id in key] == []
+    assert mine["photo_key"] not in _bucket_keys()
     assert not _identity_exists(user.email)
     assert user_api.get("/api/v1/me").status_code == 401
     assert other_api.get(f"/api/v1/public/b/{mine['share_token']}").status_code == 404
 
     # The other user keeps every item and object.
     assert [item for item in _scan_table() if _mentions(item, (other_user.id,))] == theirs_before
-    assert sorted(k for k in _bucket_keys() if other_user.id in k) == their_objects_before
+    assert sorted(_bucket_keys()) == their_objects_before
     assert other_api.get("/api/v1/me").status_code == 200
 
 
@@ -156,11 +158,11 @@ def _fail_half_way(client) -> None:
 
 
 def test_an_erasure_that_failed_half_way_is_finished_by_running_it_again(user, user_api):
-    _use_every_feature(user_api, device_token="ExponentPushToken[retry1234567]")
+    mine = _use_every_feature(user_api, device_token="ExponentPushToken[retry1234567]")
     _fail_half_way(user_api)
-    assert any(user.id in key for key in _bucket_keys())  # the photos were not deleted
+    assert mine["photo_key"] in _bucket_keys()  # the photos were not deleted
     deletion.account_delete(user_id=user.id)
-    assert [key for key in _bucket_keys() if user.id in key] == []
+    assert [key for key in _bucket_keys() if user.id in key or key == mine["photo_key"]] == []
     assert [i["PK"]["S"] for i in _scan_table() if _mentions(i, (user.id, user.email))] == [f"REVOKED#{user.id}"]
     assert not _identity_exists(user.email)
 
