@@ -11,6 +11,7 @@ API_APPS = {
     "events": ("batches",),
     "reminders": ("reminders", "batches"),
     "devices": ("devices",),
+    "grains": ("grains",),
     "exports": ("exports",),
 }
 

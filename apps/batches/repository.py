@@ -19,7 +19,8 @@ from apps.events.models import EventItem
 from apps.events.repository import Event, condition_failed
 
 ITER_PAGE_SIZE = 100
-WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes")
+WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes",
+            "grains_id")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Batch:
     sugar_g: float | None = None
     notes: str = ""
     share_token: str | None = None
+    grains_id: str | None = None
 
     @property
     def share_url(self) -> str | None:
@@ -85,6 +87,7 @@ def _batch(item: BatchItem) -> Batch:
         version=int(values.get("version")), temperature_c=values.get("temperature_c"),
         grains_g=values.get("grains_g"), liquid_ml=values.get("liquid_ml"), sugar_g=values.get("sugar_g"),
         notes=values.get("notes") or "", share_token=values.get("share_token"),
+        grains_id=values.get("grains_id"),
     )
 
 
@@ -100,7 +103,7 @@ def _item(batch: Batch) -> BatchItem:
         started_at=_stored(batch.started_at), temperature_c=batch.temperature_c, grains_g=batch.grains_g,
         liquid_ml=batch.liquid_ml, sugar_g=batch.sugar_g, notes=batch.notes or None,
         created_at=_stored(batch.created_at), updated_at=_stored(batch.updated_at), version=batch.version,
-        share_token=batch.share_token,
+        share_token=batch.share_token, grains_id=batch.grains_id,
     )
 
 

@@ -12,4 +12,4 @@ from django.dispatch import Signal
 
 batch_deleted = Signal()
 
-ERASURE_ORDER = ["reminders", "devices", "events", "batches", "exports", "core", "accounts"]
+ERASURE_ORDER = ["reminders", "devices", "events", "batches", "grains", "exports", "core", "accounts"]

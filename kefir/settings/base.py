@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.reminders",
     "apps.devices",
+    "apps.grains",
     "apps.exports",
     "apps.support",
 ]
