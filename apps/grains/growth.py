@@ -51,6 +51,18 @@ class Fit:
     based_on: int  # weighings in the segments that counted
 
 
+def points(history: Iterable) -> list[Point]:
+    """History entries (anything with `type`, `at`, `mass_g`, `id`) as the fit sees them: weighings, and
+    splits and gifts as breaks; a `created` entry states a mass but was not weighed, so it is neither."""
+    found = []
+    for entry in history:
+        if entry.type == "weighed":
+            found.append(Point(entry.at, entry.mass_g, entry.id))
+        elif entry.type in ("split", "given"):
+            found.append(Point(entry.at, None, entry.id))
+    return found
+
+
 def clamp_rate(rate_per_day: float) -> float:
     """A rate within the sane range (see the module docstring)."""
     return min(MAX_RATE_PER_DAY, max(MIN_RATE_PER_DAY, rate_per_day))

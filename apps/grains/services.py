@@ -111,21 +111,11 @@ def grains_delete(*, user_id: str, grains_id: str) -> None:
     logger.info("grains deleted", extra={"user_id": user_id, "grains_id": grains_id})
 
 
-def _points(history: list[HistoryEntry]) -> list[growth.Point]:
-    points = []
-    for entry in history:
-        if entry.type == "weighed":
-            points.append(growth.Point(entry.at, entry.mass_g, entry.id))
-        elif entry.type in ("split", "given"):
-            points.append(growth.Point(entry.at, None, entry.id))
-    return points
-
-
 def _regrown(history: list[HistoryEntry]) -> dict[str, Any]:
     """The growth fields after `history` (newest RECENT_ENTRIES, including the new entry): a fit of the
     weighings when there is one, else the rate the grains had (measured before, their parent's, or the
     default)."""
-    fit = growth.fit_rate(_points(history))
+    fit = growth.fit_rate(growth.points(history))
     if fit is None:
         return {}
     return {"growth_rate_per_day": fit.rate_per_day, "growth_source": "measured", "growth_based_on": fit.based_on}
