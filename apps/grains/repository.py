@@ -92,9 +92,9 @@ def _list_pk(user_id: str) -> str:
     return f"USER#{user_id}#GRAINS"
 
 
-def _number(value: Any) -> float:
-    # Computed masses are stored to the milligram (and never as a float DynamoDB cannot hold).
-    return round(float(value), 3)
+def _rate(value: float) -> float:
+    # DynamoDB holds no non-zero number below 1e-130 in magnitude; such a fitted rate is no growth at all.
+    return value if abs(value) >= 1e-100 else 0.0
 
 
 def _grains(item: GrainsItem) -> Grains:
@@ -112,8 +112,8 @@ def _item(grains: Grains) -> GrainsItem:
     return GrainsItem(
         _pk(grains.user_id), _sk(grains.id), GSI1PK=_list_pk(grains.user_id), GSI1SK=grains.id,
         grains_id=grains.id, user_id=grains.user_id, name=grains.name, kind=grains.kind,
-        mass_g=_number(grains.mass_g), mass_at=clock.isoformat(grains.mass_at),
-        growth_rate_per_day=round(grains.growth_rate_per_day, 12), growth_source=grains.growth_source,
+        mass_g=grains.mass_g, mass_at=clock.isoformat(grains.mass_at),
+        growth_rate_per_day=_rate(grains.growth_rate_per_day), growth_source=grains.growth_source,
         growth_based_on=grains.growth_based_on, acquired_at=clock.isoformat(grains.acquired_at),
         notes=grains.notes or None, split_from=grains.split_from, created_at=clock.isoformat(grains.created_at),
         updated_at=clock.isoformat(grains.updated_at), version=grains.version,
@@ -132,7 +132,7 @@ def _log_item(entry: HistoryEntry) -> GrainsLogItem:
     at = clock.isoformat(entry.at)
     return GrainsLogItem(
         _pk(entry.user_id), _log_sk(entry.grains_id, at, entry.id), entry_id=entry.id, grains_id=entry.grains_id,
-        user_id=entry.user_id, type=entry.type, mass_g=_number(entry.mass_g), at=at, note=entry.note or None,
+        user_id=entry.user_id, type=entry.type, mass_g=entry.mass_g, at=at, note=entry.note or None,
         other_grains_id=entry.other_grains_id, created_at=clock.isoformat(entry.created_at),
     )
 

@@ -169,7 +169,8 @@ def grains_split(*, user_id: str, grains_id: str, mass_g: float, to: str, note: 
                              type="split" if to == "new" else "given", mass_g=mass_g, at=now, created_at=now,
                              note=note or None, other_grains_id=new_id)
         changes = _regrown([*found.history, entry])
-        updated = dataclasses.replace(current, **changes, mass_g=max(0.0, available - mass_g), mass_at=now,
+        # To the milligram: 17.5 - 12.3 is 5.199999999999999 in floating point.
+        updated = dataclasses.replace(current, **changes, mass_g=max(0.0, round(available - mass_g, 3)), mass_at=now,
                                       updated_at=now, version=current.version + 1)
         created = None
         if new_id is not None:
