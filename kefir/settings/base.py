@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
         "ReminderStatusEnum": "apps.reminders.services.STATUSES",
         "ExportStatusEnum": ["pending", "ready", "failed"],
         "ExportPendingStatusEnum": ["pending"],
+        "TypeEnum": "apps.events.services.TYPES",  # the name it had before grains history entries had a type
+        "GrainsHistoryTypeEnum": "apps.grains.serializers.HISTORY_TYPES",
+        "GrainsGrowthSourceEnum": "apps.grains.serializers.GROWTH_SOURCES",
+        "GrainsSplitToEnum": "apps.grains.services.SPLIT_TARGETS",
     },
 }
 
