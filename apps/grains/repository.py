@@ -9,6 +9,13 @@ its newest history: the detail read, and the read before a weighing or split, ar
 A weighing or split is one transaction: the grains item put back whole under a condition on the version
 that was read, with the new history entries (and, for a split to new grains, the new grains and their
 `created` entry), so nothing is ever half-written.
+
+DynamoDB requests per call (tests/grains/test_request_counts.py): list 1 Query (GSI1); detail 1 Query;
+create 1 TransactWriteItems (the grains and their `created` entry); PATCH 1 UpdateItem (a stale version
+adds a GetItem to tell 409 from 404); weighing and split 1 Query + 1 TransactWriteItems (the growth fit
+needs the recent weighings; a lost race with another write reads and tries again, at most 3 times);
+DELETE 1 Query + 1 BatchWriteItem per 25 items (history first, the grains item last). A batch created or
+PATCHed with a `grains_id` adds 1 GetItem of the grains (grains_get).
 """
 
 import datetime as dt
