@@ -42,7 +42,8 @@ class GrainsCreateInput(serializers.Serializer):
 
 class GrainsUpdateInput(serializers.Serializer):
     name = serializers.CharField(min_length=1, max_length=120, required=False)
-    kind = serializers.ChoiceField(choices=KINDS, required=False)
+    kind = serializers.ChoiceField(choices=KINDS, required=False,
+                                   help_text="Batches already started from them keep their grains_id.")
     acquired_at = ClientTimeField(required=False)
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
     version = serializers.IntegerField(min_value=1, help_text="The grains' version as you last read it.")

@@ -130,8 +130,9 @@ def _recent(user_id: str, grains_id: str) -> GrainsWithHistory:
 
 
 def grains_weigh(*, user_id: str, grains_id: str, mass_g: float, measured_at: dt.datetime | None = None) -> Weighing:
-    """Log a weighing: it becomes `mass_g` unless an older mass is newer than it (a back-dated weighing
-    only joins the history and the growth fit); the growth rate is refitted. One Query, one transaction."""
+    """Log a weighing: it becomes `mass_g` unless the grains already have a mass from a later time (then the
+    back-dated weighing only joins the history and the growth fit); the growth rate is refitted. One Query,
+    one transaction; a lost race with another write to the grains is retried (3 tries, then 409)."""
     for _ in range(3):
         found = _recent(user_id, grains_id)
         current, now = found.grains, clock.now()

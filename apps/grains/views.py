@@ -41,7 +41,9 @@ def _context() -> dict:
 
 class GrainsListView(ApiView):
     @extend_schema(operation_id="grains_list", parameters=[GrainsListQuery], responses=GrainsPageOutput,
-                   summary="List your grains, newest first")
+                   summary="List your grains, newest first",
+                   description="Each with its `estimated_mass_g` now. A cursor belongs to its list and caller: "
+                               "another's, or an altered one, is `400 invalid` on `cursor`.")
     def get(self, request):
         query = validated(GrainsListQuery, request.query_params)
         grains, cursor = services.grains_list(user_id=self.user_id, limit=query["limit"], cursor=query.get("cursor"))
@@ -63,7 +65,9 @@ class GrainsListView(ApiView):
 
 class GrainsDetailView(ApiView):
     @extend_schema(responses={200: GrainsDetailOutput, 404: NOT_FOUND},
-                   summary="Grains with their newest 50 history entries")
+                   summary="Grains with their newest 50 history entries",
+                   description="`history` is newest first (by when it happened), up to 50 entries; the data "
+                               "export holds all of it.")
     def get(self, request, grains_id: str):
         found = services.grains_detail(user_id=self.user_id, grains_id=grains_id)
         body = GrainsOutput(found.grains, context=_context()).data
