@@ -5,7 +5,7 @@ from apps.core.http import views as core_views
 from apps.core.http.urls import both
 
 # Each app's API lives in its own urls.py under /api/v1/ (paths relative to it).
-API_APPS = ("accounts", "batches", "events", "reminders", "devices", "exports")
+API_APPS = ("accounts", "batches", "events", "reminders", "devices", "grains", "exports")
 
 urlpatterns = [
     *both("api/health", core_views.HealthView.as_view(), name="health"),

@@ -21,6 +21,7 @@ class BatchItem(TableItem, discriminator="batch"):
     updated_at = UnicodeAttribute()
     version = NumberAttribute()
     share_token = UnicodeAttribute(null=True)
+    grains_id = UnicodeAttribute(null=True)  # the grains it started from (apps.grains)
 
 
 class ShareItem(TableItem, discriminator="share"):

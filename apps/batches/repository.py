@@ -17,7 +17,8 @@ from apps.events.models import EventItem
 from apps.events.repository import Event, condition_failed
 
 ITER_PAGE_SIZE = 100
-WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes")
+WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes",
+            "grains_id")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Batch:
     sugar_g: float | None = None
     notes: str = ""
     share_token: str | None = None
+    grains_id: str | None = None
 
     @property
     def share_url(self) -> str | None:
@@ -75,7 +77,7 @@ def _batch(item: BatchItem) -> Batch:
         started_at=clock.parse(item.started_at), created_at=clock.parse(item.created_at),
         updated_at=clock.parse(item.updated_at), version=int(item.version), temperature_c=item.temperature_c,
         grains_g=item.grains_g, liquid_ml=item.liquid_ml, sugar_g=item.sugar_g, notes=item.notes or "",
-        share_token=item.share_token,
+        share_token=item.share_token, grains_id=item.grains_id,
     )
 
 
@@ -91,7 +93,7 @@ def _item(batch: Batch) -> BatchItem:
         started_at=_stored(batch.started_at), temperature_c=batch.temperature_c, grains_g=batch.grains_g,
         liquid_ml=batch.liquid_ml, sugar_g=batch.sugar_g, notes=batch.notes or None,
         created_at=_stored(batch.created_at), updated_at=_stored(batch.updated_at), version=batch.version,
-        share_token=batch.share_token,
+        share_token=batch.share_token, grains_id=batch.grains_id,
     )
 
 

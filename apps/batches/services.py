@@ -12,10 +12,12 @@ from apps.batches import machine, repository
 from apps.batches.repository import Batch, BatchPage, BatchWithTimeline
 from apps.core import clock, hooks, ids
 from apps.core.http.cursors import decode_cursor, encode_cursor
-from apps.core.http.errors import Conflict, InvalidTransition, NotFound
+from apps.core.http.errors import Conflict, Invalid, InvalidTransition, NotFound
 from apps.events import photo_deletion
 from apps.events import repository as events_repository
 from apps.events.repository import Event
+from apps.grains import repository as grains_repository
+from apps.grains import services as grains_services
 
 logger = logging.getLogger("kefir.batches")
 TIMELINE_LIMIT = 50
@@ -57,13 +59,17 @@ def batch_list(*, user_id: str, status_filter: str | None, limit: int,
 def batch_create(*, user_id: str, name: str, kind: str, status: str = "active",
                  started_at: dt.datetime | None = None, temperature_c: float | None = None,
                  grains_g: float | None = None, liquid_ml: float | None = None, sugar_g: float | None = None,
-                 notes: str = "") -> Batch:
-    """Create a batch (version 1)."""
+                 notes: str = "", grains_id: str | None = None) -> Batch:
+    """Create a batch (version 1); started from grains, grains_g defaults to their estimated mass."""
     now = clock.now()
+    if grains_id is not None:
+        grains = grains_services.grains_for_batch(user_id=user_id, grains_id=grains_id, kind=kind)
+        grains_g = grains_services.estimated_mass_g(grains, now=now) if grains_g is None else grains_g
     batch = Batch(
         id=ids.new_id(at=now), user_id=user_id, name=name, kind=kind, status=status,
         started_at=started_at or now, created_at=now, updated_at=now, version=1,
         temperature_c=temperature_c, grains_g=grains_g, liquid_ml=liquid_ml, sugar_g=sugar_g, notes=notes or "",
+        grains_id=grains_id,
     )
     repository.batch_create(batch=batch)
     return batch
@@ -87,6 +93,7 @@ def batch_update(*, user_id: str, batch_id: str, version: int, changes: dict[str
     """Apply `changes` if `version` is current: 409 if stale, 400 invalid_transition for a forbidden
     status change. A status change writes the batch and a status_changed event in one transaction."""
     _require_id(batch_id)
+    _check_grains(user_id=user_id, batch_id=batch_id, changes=changes)
     now = clock.now()
     if "status" in changes:
         current = batch_require(user_id=user_id, batch_id=batch_id)
@@ -116,6 +123,23 @@ def batch_update(*, user_id: str, batch_id: str, version: int, changes: dict[str
     if updated is None:
         _raise_missing_or_stale(user_id=user_id, batch_id=batch_id)
     return updated
+
+
+def _check_grains(*, user_id: str, batch_id: str, changes: dict[str, Any]) -> None:
+    # The linked grains stay the user's own and of the batch's kind: new grains are checked against the new
+    # (or stored) kind, a new kind against the stored grains (unless those were deleted since).
+    grains_id, kind = changes.get("grains_id"), changes.get("kind")
+    if grains_id is not None:
+        kind = kind or batch_require(user_id=user_id, batch_id=batch_id).kind
+        grains_services.grains_for_batch(user_id=user_id, grains_id=grains_id, kind=kind)
+    elif kind is not None and "grains_id" not in changes:
+        current = batch_require(user_id=user_id, batch_id=batch_id)
+        linked = (grains_repository.grains_get(user_id=user_id, grains_id=current.grains_id)
+                  if current.grains_id and current.kind != kind else None)
+        if linked is not None and linked.kind != kind:
+            raise Invalid("The batch's grains are of another kind.", fields={
+                "kind": [f"The batch's grains are {linked.kind} kefir grains."],
+                "grains_id": ["Send other grains (or null) with the new kind."]})
 
 
 def _raise_missing_or_stale(*, user_id: str, batch_id: str) -> None:

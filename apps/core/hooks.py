@@ -18,4 +18,4 @@ batch_deleted = Signal()
 before_snapshot = Signal()
 after_restore = Signal()
 
-ERASURE_ORDER = ["reminders", "devices", "events", "batches", "exports", "core", "accounts"]
+ERASURE_ORDER = ["reminders", "devices", "events", "batches", "grains", "exports", "core", "accounts"]

@@ -72,8 +72,8 @@ class ExportsView(ApiView):
             "The export was accepted and is being built: poll `GET /api/v1/exports/{id}`. While an export "
             "of the caller is pending, another request answers 202 with that pending export (whatever its "
             "format) instead of starting a second one. The package is one zip: `manifest.json`, one file per "
-            "entity type (profile, batches, events, reminders, devices; CSV or JSON by `format`) and the "
-            "photo files under `photos/`. It is deleted after 7 days."))},
+            "entity type (profile, batches, events, reminders, devices, grains, grains_history; CSV or JSON by "
+            "`format`) and the photo files under `photos/`. It is deleted after 7 days."))},
         summary="Start a package of all the caller's data",
     )
     def post(self, request):

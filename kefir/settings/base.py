@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.reminders",
     "apps.devices",
+    "apps.grains",
     "apps.exports",
     "apps.support",
 ]
@@ -234,6 +235,10 @@ SPECTACULAR_SETTINGS = {
         "ReminderStatusEnum": "apps.reminders.services.STATUSES",
         "ExportStatusEnum": ["pending", "ready", "failed"],
         "ExportPendingStatusEnum": ["pending"],
+        "TypeEnum": "apps.events.services.TYPES",  # the name it had before grains history entries had a type
+        "GrainsHistoryTypeEnum": "apps.grains.serializers.HISTORY_TYPES",
+        "GrainsGrowthSourceEnum": "apps.grains.serializers.GROWTH_SOURCES",
+        "GrainsSplitToEnum": "apps.grains.services.SPLIT_TARGETS",
     },
 }
 

@@ -1,7 +1,7 @@
 """The proof of DELETE /api/v1/me: after it, nothing of the user remains anywhere we store data.
 
 The user first uses every feature through the API (profile, batches, a shared batch, events, an
-uploaded photo, a reminder, a device, a finished export); a second
+uploaded photo, a reminder, grains weighed and split, a device, a finished export); a second
 user does the same and must keep everything. Then the whole table is scanned and the whole bucket
 listed (fine in a test, never on a request path).
 """
@@ -40,6 +40,11 @@ def _use_every_feature(client, *, device_token: str, idempotency_key: str | None
     reminder = client.post("/api/v1/reminders", {"batch_id": batch_id, "kind": "strain", "due_at": due_at},
                            format="json")
     assert reminder.status_code == 201, reminder.content
+    grains = client.post("/api/v1/grains", {"name": "Grains", "kind": "milk", "mass_g": 20}, format="json")
+    assert grains.status_code == 201, grains.content
+    grains_url = f"/api/v1/grains/{grains.json()['id']}"
+    assert client.post(f"{grains_url}/weighings", {"mass_g": 22}, format="json").status_code == 201
+    assert client.post(f"{grains_url}/splits", {"mass_g": 5, "to": "new"}, format="json").status_code == 201
     device = client.post("/api/v1/devices", {"token": device_token, "platform": "android"}, format="json")
     assert device.status_code == 201
     export = client.post("/api/v1/exports", {"format": "json"}, format="json")
@@ -86,7 +91,8 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     me = (user.id, user.email, mine["share_token"])
     # The check below can see the user: every kind of item they own mentions them.
     assert {item["ItemType"]["S"] for item in _scan_table() if _mentions(item, me)} == {
-        "profile", "batch", "share", "event", "reminder", "device", "export", "upload"}
+        "profile", "batch", "share", "event", "reminder", "device", "export", "upload",
+        "grains", "grains_log"}
     assert any(user.id in key for key in _bucket_keys())  # the export (exports/{sub}/...)
     assert mine["photo_key"] in _bucket_keys()  # photo keys name nobody: the item is how erasure finds them
     theirs_before = [item for item in _scan_table() if _mentions(item, (other_user.id,))]
