@@ -9,7 +9,7 @@ API_APPS = {
     "accounts": ("auth", "me"),
     "batches": ("batches", "public"),
     "events": ("batches",),
-    "reminders": ("reminders", "batches"),
+    "reminders": ("reminders", "batches", "me"),
     "devices": ("devices",),
     "exports": ("exports",),
 }

@@ -1,6 +1,6 @@
 """Batch and share-link items of the single table (storage only)."""
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from apps.core.models import TableItem
 
@@ -21,6 +21,7 @@ class BatchItem(TableItem, discriminator="batch"):
     updated_at = UnicodeAttribute()
     version = NumberAttribute()
     share_token = UnicodeAttribute(null=True)
+    auto_reminders = BooleanAttribute(null=True)  # absent: true (API.md's default)
 
 
 class ShareItem(TableItem, discriminator="share"):

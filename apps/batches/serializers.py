@@ -68,6 +68,10 @@ class BatchFields(InputSerializer):
     sugar_g = QuantityField(min_value=0, max_value=5000, required=False, allow_null=True,
                             help_text="Water kefir: sugar per batch, in grams.")
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
+    auto_reminders = serializers.BooleanField(
+        required=False,
+        help_text="Default true: the server keeps this batch's automatic reminders in step with its events and "
+                  "status (see the reminders' `source`). false cancels every pending automatic one.")
 
 
 class BatchCreateInput(BatchFields):
@@ -97,6 +101,7 @@ class BatchOutput(FastOutputSerializer):
     updated_at = UtcDateTimeField()
     version = serializers.IntegerField()
     share_url = serializers.CharField(allow_null=True)
+    auto_reminders = serializers.BooleanField()
 
 
 class BatchPageOutput(serializers.Serializer):

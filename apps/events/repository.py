@@ -9,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from apps.batches import keys
 from apps.batches.models import BatchItem
 from apps.core import clock
-from apps.core.dynamodb import transact_write
+from apps.core.dynamodb import WriteOp, transact_write
 from apps.core.frozen import builder
 from apps.core.models import TableItem
 from apps.events.models import EventItem
@@ -138,6 +138,12 @@ def event_create(*, event: Event) -> bool:
             return False
         raise
     return True
+
+
+def event_put_op(*, event: Event) -> WriteOp:
+    """Store a new event, in a write_together() transaction (with its batch's existence checked there)."""
+    item = event_item(event)
+    return lambda transaction: transaction.save(item, condition=EventItem.PK.does_not_exist())
 
 
 def event_get(*, user_id: str, batch_id: str, event_id: str) -> Event | None:

@@ -26,10 +26,10 @@ it), so the model matches the middle of each temperature band and stays within ~
 Q10 = 2.7 is what the kefirgrains.eu ratio chart implies, fitted as above. The literature gives a little
 less: Zajšek & Goršek (2010, "Modelling of batch kefir fermentation kinetics for ethanol production by mixed
 natural microflora", Food and Bioproducts Processing) measured an activation energy of about 64 kJ/mol for
-kefir grain fermentation, i.e. Q10 ≈ exp(Ea/R × 10/(T1 T2)) ≈ 2.4 around 20 °C. We keep the chart's 2.7
+kefir grain fermentation, i.e. Q10 ≈ exp(Ea/R * 10/(T1 T2)) ≈ 2.4 around 20 °C. We keep the chart's 2.7
 because the reminders must match what people following that guidance see; the difference (~6 % per 5 °C
 away from 22 °C) is well inside how much grains differ from each other (a factor of two or more), which
-calibration (apps.reminders.calibration) learns per user and kind: the model's time × the user's factor.
+calibration (apps.reminders.calibration) learns per user and kind: the model's time times the user's factor.
 
 Progress: when the conditions change mid-ferment, the part already elapsed counts at the conditions it ran
 at. `progress()` is the fraction of the (uncalibrated) model's time elapsed so far, summed over the segments
@@ -96,7 +96,7 @@ class Calibration:
         if self.based_on <= 0:
             return ""
         cycles = "cycle" if self.based_on == 1 else "cycles"
-        return f"× {self.factor:.2f} for your grains (from {self.based_on} {cycles})"
+        return f"times {self.factor:.2f}, your grains' own pace (from {self.based_on} {cycles})"
 
 
 def clamp_temperature(temperature_c: float) -> float:

@@ -13,7 +13,7 @@ def test_a_user_created_outside_the_login_flow_gets_a_profile_on_first_use(user_
     body = response.json()
     assert body["id"] == user.id and body["email"] == user.email
     assert body["created_at"].endswith("Z")
-    assert body["settings"] == {"timezone": "UTC", "temperature_unit": "C"}
+    assert body["settings"] == {"timezone": "UTC", "temperature_unit": "C", "quiet_hours": None}
     assert repository.profile_get(user_id=user.id) is not None
     assert repository.profile_user_id_by_email(email=user.email) == user.id
 
@@ -25,10 +25,10 @@ def test_me_needs_a_token(api):
 def test_patch_changes_only_the_given_settings(user_api):
     changed = user_api.patch("/api/v1/me", {"settings": {"timezone": "Europe/Berlin"}}, format="json")
     assert changed.status_code == 200
-    assert changed.json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "C"}
-    changed = user_api.patch("/api/v1/me", {"settings": {"temperature_unit": "F"}}, format="json")
-    assert changed.json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "F"}
-    assert user_api.get("/api/v1/me").json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "F"}
+    assert changed.json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "C", "quiet_hours": None}
+    changed = user_api.patch("/api/v1/me", {"settings": {"temperature_unit": "F", "quiet_hours": None}}, format="json")
+    assert changed.json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "F", "quiet_hours": None}
+    assert user_api.get("/api/v1/me").json()["settings"] == {"timezone": "Europe/Berlin", "temperature_unit": "F", "quiet_hours": None}
 
 
 def test_patch_ignores_unknown_fields_and_never_changes_id_or_email(user_api, user):
@@ -39,7 +39,7 @@ def test_patch_ignores_unknown_fields_and_never_changes_id_or_email(user_api, us
     assert response.status_code == 200
     body = response.json()
     assert body["id"] == user.id and body["email"] == user.email
-    assert body["settings"] == {"timezone": "America/New_York", "temperature_unit": "C"}
+    assert body["settings"] == {"timezone": "America/New_York", "temperature_unit": "C", "quiet_hours": None}
 
 
 @pytest.mark.parametrize("body, field", [
@@ -57,11 +57,11 @@ def test_patch_with_bad_settings_is_invalid_and_changes_nothing(user_api, body, 
     response = user_api.patch("/api/v1/me", body, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
     assert field in response.json()["error"]["fields"]
-    assert user_api.get("/api/v1/me").json()["settings"] == {"timezone": "Asia/Tokyo", "temperature_unit": "C"}
+    assert user_api.get("/api/v1/me").json()["settings"] == {"timezone": "Asia/Tokyo", "temperature_unit": "C", "quiet_hours": None}
 
 
 def test_each_user_sees_only_their_own_profile(user_api, other_api, user, other_user):
-    other_api.patch("/api/v1/me", {"settings": {"temperature_unit": "F"}}, format="json")
+    other_api.patch("/api/v1/me", {"settings": {"temperature_unit": "F", "quiet_hours": None}}, format="json")
     assert user_api.get("/api/v1/me").json()["id"] == user.id
     assert user_api.get("/api/v1/me").json()["settings"]["temperature_unit"] == "C"
     assert other_api.get("/api/v1/me").json()["id"] == other_user.id
