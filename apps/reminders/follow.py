@@ -225,7 +225,7 @@ def _start_cycle(batch: Batchlike, cycle: Cycle, at: dt.datetime, conditions: Co
 
 def _with_auto(batch: Batchlike, plan: Plan) -> Plan:
     if batch.auto_reminders:
-        return plan
+        return Plan(plan.cycle, plan.place, plan.cancel - set(plan.place), plan.retime, plan.sample)
     return Plan(plan.cycle, {}, set(), sample=plan.sample)
 
 
@@ -272,7 +272,8 @@ def plan_event(batch: Batchlike, cycle: Cycle, user: UserTime, *, type: str, occ
         if temperature_c is not None:
             conditions = replace(conditions, temperature_c=temperature_c)
         new = _start_cycle(batch, cycle, occurred_at, conditions)
-        return _with_auto(batch, Plan(new, _future(wanted_strain(batch, new, user, now=now), now), set()))
+        # The previous cycle's strain reminder goes either way (a new one replaces it unless already past).
+        return _with_auto(batch, Plan(new, _future(wanted_strain(batch, new, user, now=now), now), {"strain"}))
     if type == "strained":
         first = cycle.first
         if first is None or occurred_at < first.started_at:
@@ -324,7 +325,7 @@ def plan_batch_update(old: Batchlike, new: Batchlike, cycle: Cycle, user: UserTi
         if new.status == "active":
             cycle = replace(_start_cycle(new, cycle, now, cycle.conditions), rest_since=None)
             place.update(_future(wanted_strain(new, cycle, user, now=now), now))
-            cancel.add("feed")
+            cancel.update({"feed", "strain"})
         elif new.status == "second_ferment":
             cycle = replace(cycle, second=cycle.second or Progress(now, now))
             place.update(_present(wanted_second(new, cycle, user, now=now)))
