@@ -38,7 +38,7 @@ def test_an_event_built_is_the_event_constructed(values):
 def test_a_batch_built_is_the_batch_constructed_with_its_properties():
     values = {"id": "b", "user_id": "u", "name": "M", "kind": "milk", "status": "fermenting", "started_at": NOW,
               "created_at": NOW, "updated_at": NOW, "version": 2, "temperature_c": 21.5, "grains_g": None,
-              "liquid_ml": 500, "sugar_g": None, "notes": "", "share_token": "tok"}
+              "liquid_ml": 500, "sugar_g": None, "notes": "", "share_token": "tok", "auto_reminders": True}
     built = builder(Batch)(**values)
     assert built == Batch(**values) and built.share_url == Batch(**values).share_url
     assert dataclasses.replace(built, name="N") == Batch(**{**values, "name": "N"})
