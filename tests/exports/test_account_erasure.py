@@ -86,7 +86,7 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     me = (user.id, user.email, mine["share_token"])
     # The check below can see the user: every kind of item they own mentions them.
     assert {item["ItemType"]["S"] for item in _scan_table() if _mentions(item, me)} == {
-        "profile", "batch", "share", "event", "reminder", "device", "export"}
+        "profile", "batch", "share", "event", "reminder", "reminder_follow", "device", "export"}
     assert any(user.id in key for key in _bucket_keys())
     theirs_before = [item for item in _scan_table() if _mentions(item, (other_user.id,))]
     their_objects_before = sorted(k for k in _bucket_keys() if other_user.id in k)

@@ -110,8 +110,11 @@ def test_a_fed_logged_after_its_strain_time_places_none(user_api, frozen):
 def test_strained_cancels_the_pending_auto_strain(user_api, frozen):
     batch = auto_batch(user_api)
     frozen(dt.timedelta(hours=18))
-    add_event(user_api, batch, "strained")
+    # The event, the reminder cancelled, the follow state and the calibration's new sample: 2 requests.
+    assert counted(lambda: user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "strained"},
+                                         format="json")) == ["TransactGetItems", "TransactWriteItems"]
     assert pending_auto(user_api, batch) == {}
+    assert user_api.get("/api/v1/me/calibration").json()["milk"]["based_on"] == 1
     assert [r["status"] for r in reminders(user_api, batch)] == ["cancelled"]
 
 

@@ -275,8 +275,12 @@ def test_sending_a_weekly_fridge_feed_places_the_next_one(user_api, expo, frozen
     register_device(user_api)
     assert clock.parse(feed["due_at"]) == NOW + dt.timedelta(days=7)
     frozen(dt.timedelta(days=7, minutes=1))
-    report = process_due()
+    with count_requests() as counter:
+        report = process_due()
     assert (report.sent, report.placed) == (1, 1)
+    # Marked sent with its batch's pending set (one transaction); the next one placed after one read (the
+    # batch, its follow state, the profile, the calibration) in one more.
+    assert counter.operations.count("TransactWriteItems") == 2 and counter.operations.count("TransactGetItems") == 1
     found = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}&status=pending").json()["results"]
     assert [(r["kind"], r["source"]) for r in found] == [("feed", "auto")]
     assert clock.parse(found[0]["due_at"]) == NOW + dt.timedelta(days=14)
