@@ -30,7 +30,14 @@ class EventListView(ApiView):
     @extend_schema(
         request=EventCreateInput, responses={201: EventOutput}, summary="Add an event to a batch's timeline",
         description="`photo` events need the `photo_key` of an upload of this batch that exists in storage. "
-                    "`rating` is for `tasted` events only; `temperature` events need `temperature_c`.",
+                    "`rating` is for `tasted` events only; `temperature` events need `temperature_c`.\n\n"
+                    "Automatic reminders follow the event in the same transaction (an event is never saved with its "
+                    "reminders left unchanged): `fed` on an active batch starts a cycle at `occurred_at` and "
+                    "replaces the pending automatic `strain` (none when its time has passed: late logging); a `fed` "
+                    "while in the fridge moves the weekly `feed` to a week after it; `strained` cancels it and "
+                    "records the cycle for calibration (4 to 96 h); `second_ferment_started` places "
+                    "`second_ferment_done`; `temperature` re-times the pending ones. Editing or deleting an event "
+                    "later does not re-time reminders: they follow what was logged when it was logged.",
     )
     def post(self, request, batch_id: str):
         data = validated(EventCreateInput, request.data)
