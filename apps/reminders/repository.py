@@ -499,8 +499,10 @@ def reminder_place_op(*, reminder: Reminder) -> WriteOp:
 
 
 def reminder_retime_op(*, user_id: str, reminder_id: str, due_at: dt.datetime, model_due_at: dt.datetime,
-                       spoils_at: dt.datetime, reason: str, reason_base: str, at: dt.datetime) -> WriteOp:
-    """Move a pending auto reminder (condition: still pending and auto)."""
+                       spoils_at: dt.datetime, reason: str, reason_base: str, at: dt.datetime,
+                       same_model_due_at: bool = False) -> WriteOp:
+    """Move a pending auto reminder (condition: still pending and auto; with `same_model_due_at`, also still
+    at that model time: a re-placement for new settings must not undo a concurrent re-timing)."""
     gsi1pk, gsi1sk = _due_keys(due_at, reminder_id)
     actions = [ReminderItem.due_at.set(clock.isoformat(due_at)), ReminderItem.GSI1PK.set(gsi1pk),
                ReminderItem.GSI1SK.set(gsi1sk), ReminderItem.attempts.set(0),
@@ -509,6 +511,8 @@ def reminder_retime_op(*, user_id: str, reminder_id: str, due_at: dt.datetime, m
                ReminderItem.reason_base.set(reason_base), ReminderItem.updated_at.set(clock.isoformat(at))]
     item = _ref(user_id, reminder_id)
     condition = (ReminderItem.status == "pending") & (ReminderItem.source == "auto")
+    if same_model_due_at:
+        condition &= ReminderItem.model_due_at == clock.isoformat(model_due_at)
     return lambda transaction: transaction.update(item, actions=actions, condition=condition)
 
 

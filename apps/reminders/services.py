@@ -390,7 +390,8 @@ def reminders_replace_for_settings(*, user_id: str, timezone: str, quiet_hours: 
             continue
         ops.append(repository.reminder_retime_op(
             user_id=user_id, reminder_id=reminder.id, due_at=due_at, model_due_at=reminder.model_due_at,
-            spoils_at=reminder.spoils_at, reason=reason, reason_base=reminder.reason_base or "", at=now))
+            spoils_at=reminder.spoils_at, reason=reason, reason_base=reminder.reason_base or "", at=now,
+            same_model_due_at=True))
     first, rest = ops[:MAX_TRANSACTION_ITEMS], ops[MAX_TRANSACTION_ITEMS:]
     if not write_together(first):
         return False
