@@ -4,6 +4,7 @@ Local mode points every client at the emulator through settings.AWS_ENDPOINT_URL
 """
 
 import functools
+import threading
 from typing import Any
 
 import boto3
@@ -22,9 +23,25 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-@functools.cache
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
 def client(service: str) -> Any:
     """The one boto3 client of `service` for this process, with bounded timeouts and retries."""
+    found = _clients.get(service)
+    if found is None:
+        with _lock:
+            found = _clients.get(service) or _clients.setdefault(service, _new_client(service))
+    return found
+
+
+def clients() -> tuple[Any, ...]:
+    """Every client made so far (closing their connections after a SnapStart restore)."""
+    return tuple(_clients.values())
+
+
+def _new_client(service: str) -> Any:
     config = botocore.config.Config(
         user_agent=USER_AGENT,
         connect_timeout=settings.AWS_CONNECT_TIMEOUT_S,
@@ -41,5 +58,6 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Forget cached clients (tests that change endpoints or settings)."""
-    client.cache_clear()
+    with _lock:
+        _clients.clear()
     _session.cache_clear()

@@ -12,7 +12,6 @@ from apps.batches import keys
 from apps.batches.models import BatchItem, ShareItem
 from apps.core import clock
 from apps.core.dynamodb import ItemRead, WriteOp, transact_write
-from apps.core.frozen import builder
 from apps.core.models import TableItem
 from apps.events import repository as events_repository
 from apps.events.models import EventItem
@@ -73,21 +72,13 @@ def share_url(token: str) -> str:
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/b/{token}"
 
 
-_build_batch = builder(Batch)
-
-
 def _batch(item: BatchItem) -> Batch:
-    # Values by attribute name, read directly (not through PynamoDB's descriptors), and the builder: a page
-    # converts 20 batches (see events_repository.event_from_item).
-    values = item.attribute_values
-    return _build_batch(
-        id=values.get("batch_id"), user_id=values.get("user_id"), name=values.get("name"), kind=values.get("kind"),
-        status=values.get("status"), started_at=clock.parse(values.get("started_at")),
-        created_at=clock.parse(values.get("created_at")), updated_at=clock.parse(values.get("updated_at")),
-        version=int(values.get("version")), temperature_c=values.get("temperature_c"),
-        grains_g=values.get("grains_g"), liquid_ml=values.get("liquid_ml"), sugar_g=values.get("sugar_g"),
-        notes=values.get("notes") or "", share_token=values.get("share_token"),
-        auto_reminders=values.get("auto_reminders") is not False,
+    return Batch(
+        id=item.batch_id, user_id=item.user_id, name=item.name, kind=item.kind, status=item.status,
+        started_at=clock.parse(item.started_at), created_at=clock.parse(item.created_at),
+        updated_at=clock.parse(item.updated_at), version=int(item.version), temperature_c=item.temperature_c,
+        grains_g=item.grains_g, liquid_ml=item.liquid_ml, sugar_g=item.sugar_g, notes=item.notes or "",
+        share_token=item.share_token, auto_reminders=item.auto_reminders is not False,
     )
 
 

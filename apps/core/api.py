@@ -16,38 +16,30 @@ def validated(serializer_class, data) -> dict:
 
 
 class ApiView(APIView):
-    """Subclass this for every endpoint; `self.user_id` is the verified caller's `sub`."""
+    """Subclass this for every endpoint; `self.user_id` is the verified caller's `sub`.
+
+    A write with an Idempotency-Key runs its handler through `idempotency.run_once`, once the caller is
+    authenticated (keys are per user), through DRF's own hook: `initial` runs inside dispatch's error
+    handling, authenticates, and is followed by DRF looking the handler up, so it puts the wrapped handler
+    in its place on this instance."""
 
     @property
     def user_id(self) -> str:
         return user_id_of(self.request.user)
 
-    def dispatch(self, request, *args, **kwargs):
-        # DRF's APIView.dispatch, with the handler wrapped in the idempotency check once the
-        # caller is authenticated (keys are per user).
-        self.args, self.kwargs = args, kwargs
-        django_request = request
-        request = self.initialize_request(request, *args, **kwargs)
-        self.request = request
-        self.headers = self.default_response_headers
-        try:
-            key = request.headers.get(idempotency.HEADER)
-            # Read before anything parses it (Django then serves the parsers from the cached bytes).
-            raw_body = django_request.body if key is not None and request.method in UNSAFE_METHODS else b""
-            self.initial(request, *args, **kwargs)
-            method = request.method.lower()
-            handler = getattr(self, method, None) if method in self.http_method_names else None
-            handler = handler or self.http_method_not_allowed
-            if key is not None and request.method in UNSAFE_METHODS and request.user.is_authenticated:
-                response = idempotency.run_once(
-                    user_id=self.user_id,
-                    key=key,
-                    request_fingerprint=idempotency.fingerprint(request.method, request.path, raw_body),
-                    handler=lambda: handler(request, *args, **kwargs),
-                )
-            else:
-                response = handler(request, *args, **kwargs)
-        except Exception as exc:
-            response = self.handle_exception(exc)
-        self.response = self.finalize_response(request, response, *args, **kwargs)
-        return self.response
+    def initial(self, request, *args, **kwargs):
+        key = request.headers.get(idempotency.HEADER)
+        # Read before anything parses it (Django then serves the parsers from the cached bytes).
+        body = request.body if key is not None and request.method in UNSAFE_METHODS else b""
+        super().initial(request, *args, **kwargs)
+        method = request.method.lower()
+        handler = getattr(self, method, None) if method in self.http_method_names else None
+        if key is None or request.method not in UNSAFE_METHODS or handler is None or not request.user.is_authenticated:
+            return
+        request_fingerprint = idempotency.fingerprint(request.method, request.path_info, body)
+
+        def run_once(request, *args, **kwargs):
+            return idempotency.run_once(user_id=self.user_id, key=key, request_fingerprint=request_fingerprint,
+                                        handler=lambda: handler(request, *args, **kwargs))
+
+        setattr(self, method, run_once)

@@ -1,10 +1,14 @@
-"""DRF authentication with Cognito access tokens, verified here (apps.core.jws).
+"""DRF authentication with Cognito access tokens, verified with PyJWT.
 
 RS256 only; signature against the pool's JWKS (cached per process; an unknown `kid` refreshes it
 once, at most every JWKS_MIN_REFRESH_INTERVAL_S); `iss`, `exp`, `token_use == "access"` and
 `client_id` checked. The same code verifies the emulator's tokens in local mode and tests.
 A token that passed is remembered (bounded, per process) until it expires, so a client's next
 requests to a warm container skip the signature check; `exp` is checked on every use.
+
+The keys are cached here rather than by PyJWT's PyJWKClient: it refetches the JWKS for every unknown
+`kid`, so tokens with made-up kids could make each request wait for (and hammer) Cognito; this cache
+refreshes at most every JWKS_MIN_REFRESH_INTERVAL_S, and after a SnapStart restore in the background.
 """
 
 import json
@@ -16,57 +20,65 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from apps.core import jws, revocation
+from apps.core import revocation
 from apps.core.identity import pool_config
 
 logger = logging.getLogger("kefir.auth")
 # Claims every access token of ours carries (`aud` is not one: Cognito access tokens have none).
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "sub", "token_use", "client_id")
+ALGORITHM = "RS256"
 
 
 class JwksCache:
     """A pool's signing keys by `kid`, fetched over HTTPS and cached for the process."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, jws.RSAPublicKey] = {}
+        self._keys: dict[str, Any] = {}
         self._url: str | None = None
         self._fetched_at = 0.0
         self._lock = threading.Lock()
 
-    def key(self, url: str, kid: str) -> jws.RSAPublicKey | None:
+    def key(self, url: str, kid: str) -> Any | None:
         with self._lock:
             now = time.monotonic()
             stale = url != self._url or now - self._fetched_at > settings.JWKS_CACHE_TTL_S
             if stale or (kid not in self._keys and now - self._fetched_at >= settings.JWKS_MIN_REFRESH_INTERVAL_S):
-                self._refresh(url, now)
+                self._store(url, _fetch_keys(url), now)
             return self._keys.get(kid)
 
     def prefetch(self, url: str) -> None:
-        """Fetch the keys now unless they are already cached (a container's start-up: see prefetch_jwks)."""
+        """Fetch the keys now unless they are already cached (before a SnapStart snapshot)."""
         with self._lock:
             if url != self._url or not self._keys:
-                self._refresh(url, time.monotonic())
+                self._store(url, _fetch_keys(url), time.monotonic())
 
-    def _refresh(self, url: str, now: float) -> None:
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310 (https/emulator URL from settings)
-                document = json.load(response)
-        except (OSError, ValueError) as exc:
-            logger.warning("could not fetch the JWKS: %s", type(exc).__name__)
+    def revalidate(self) -> None:
+        """After a SnapStart restore: the snapshot's keys may be days old, so fetch them again in the
+        background. Their age restarts now, so requests keep using them (no request waits for Cognito)
+        until the fresh set replaces them; an unknown `kid` still refreshes at once, as always."""
+        with self._lock:
+            url = self._url
+            if url is None:
+                return
+            self._fetched_at = time.monotonic()
+        threading.Thread(target=self._refetch, args=(url,), name="jwks-revalidate", daemon=True).start()
+
+    def _refetch(self, url: str) -> None:
+        keys = _fetch_keys(url)  # outside the lock: lookups go on with the current keys meanwhile
+        if keys is not None:
+            with self._lock:
+                if self._url == url:
+                    self._keys, self._fetched_at = keys, time.monotonic()
+
+    def _store(self, url: str, keys: dict | None, now: float) -> None:
+        if keys is None:
             if url != self._url:
                 self._keys = {}
             return
-        keys = {}
-        for data in document.get("keys", []):
-            try:
-                if isinstance(data, dict) and isinstance(data.get("kid"), str) and data["kid"]:
-                    keys[data["kid"]] = jws.rsa_signing_key(data)
-            except jws.InvalidJWT:
-                continue
         self._keys, self._url, self._fetched_at = keys, url, now
 
     def clear(self) -> None:
@@ -74,23 +86,38 @@ class JwksCache:
             self._keys, self._url, self._fetched_at = {}, None, 0.0
 
 
+def _fetch_keys(url: str) -> dict[str, Any] | None:
+    """The signing keys the JWKS at `url` holds, by `kid`; None (logged) when it cannot be fetched."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310 (https/emulator URL from settings)
+            document = json.load(response)
+    except (OSError, ValueError) as exc:
+        logger.warning("could not fetch the JWKS: %s", type(exc).__name__)
+        return None
+    keys = {}
+    for data in document.get("keys", []) if isinstance(document, dict) else []:
+        if not (isinstance(data, dict) and isinstance(data.get("kid"), str) and data["kid"]
+                and data.get("use", "sig") == "sig"):
+            continue
+        try:
+            keys[data["kid"]] = jwt.PyJWK(data, ALGORITHM).key
+        except jwt.PyJWKError:  # not an RSA key, or not a valid one
+            continue
+    return keys
+
+
 jwks_cache = JwksCache()
 
 
 def prefetch_jwks() -> None:
-    """Fill the JWKS cache from a thread of its own while the process starts (settings.JWKS_PREFETCH).
-
-    A new Lambda container's first authenticated request would otherwise wait for the keys: an HTTPS
-    request to Cognito (DNS, TCP and TLS handshakes, the response) before the token can be checked.
-    Fetched in the background from the end of django.setup(), that wait overlaps the rest of the
-    start-up (loading the middleware, DRF, the first request's URLconf and views). The first request
-    takes the cache's lock, so it waits for a fetch still under way instead of making a second one;
-    a fetch that fails is logged and the first request fetches again, as without the prefetch."""
+    """Fill the JWKS cache before a SnapStart snapshot, so no restored copy's first request waits for Cognito.
+    Local mode (a pool created on first use) has nothing to fetch from yet; a failure is logged only."""
     if not (settings.COGNITO_USER_POOL_ID and settings.COGNITO_APP_CLIENT_ID):
-        return  # local mode creates its pool on first use: nothing to fetch from yet
+        return
     try:
         jwks_cache.prefetch(pool_config().jwks_url)
-    except Exception as exc:  # a background thread: nobody else would see it
+    except Exception as exc:
         logger.warning("could not prefetch the JWKS: %s", type(exc).__name__)
 
 
@@ -146,10 +173,10 @@ def verify_access_token(token: str) -> dict[str, Any]:
 
 def _verify(token: str, config) -> dict[str, Any]:
     try:
-        header = jws.unverified_header(token)
-    except jws.InvalidJWT as exc:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
         raise InvalidToken("malformed") from exc
-    if header.get("alg") != jws.ALGORITHM:  # before the key lookup: no JWKS refresh for such a token
+    if header.get("alg") != ALGORITHM:  # before the key lookup: no JWKS refresh for such a token
         raise InvalidToken("algorithm")
     kid = header.get("kid")
     if not isinstance(kid, str):
@@ -158,9 +185,10 @@ def _verify(token: str, config) -> dict[str, Any]:
     if key is None:
         raise InvalidToken("unknown kid")
     try:
-        claims = jws.verify(token, key, issuer=config.issuer, leeway=settings.JWT_LEEWAY_S, required=REQUIRED_CLAIMS)
-    except jws.InvalidJWT as exc:
-        raise InvalidToken(str(exc)) from exc
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=config.issuer, leeway=settings.JWT_LEEWAY_S,
+                            options={"require": list(REQUIRED_CLAIMS)})
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(type(exc).__name__) from exc
     if claims.get("token_use") != "access":
         raise InvalidToken("token_use")
     if claims.get("client_id") != config.app_client_id:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from apps.core.models import IdempotencyRecord, RevokedUser
+from apps.core.models import IdempotencyRecord, RevokedUser, TableItem
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,18 @@ def idempotency_delete_all(*, user_id: str) -> int:
             batch.delete(record)
             deleted += 1
     return deleted
+
+
+# A partition no item is ever written to: WARM-UP is not a key prefix of any item type.
+_WARM_UP_PK = "WARM-UP#snapstart"
+
+
+def table_warm_up() -> None:
+    """Read nothing, once each way the API reads (GetItem, a Query, a GSI1 Query), before a SnapStart snapshot:
+    botocore builds each operation's serializer, parser and endpoint on its first call."""
+    try:
+        TableItem.get(_WARM_UP_PK, _WARM_UP_PK)
+    except TableItem.DoesNotExist:
+        pass
+    list(TableItem.query(_WARM_UP_PK, limit=1))
+    list(TableItem.gsi1.query(_WARM_UP_PK, limit=1))

@@ -10,7 +10,6 @@ from apps.batches import keys
 from apps.batches.models import BatchItem
 from apps.core import clock
 from apps.core.dynamodb import WriteOp, transact_write
-from apps.core.frozen import builder
 from apps.core.models import TableItem
 from apps.events.models import EventItem
 
@@ -32,9 +31,6 @@ class Event:
     created_at: dt.datetime | None = None
 
 
-_build_event = builder(Event)
-
-
 @dataclass(frozen=True)
 class EventPage:
     batch_found: bool
@@ -44,16 +40,11 @@ class EventPage:
 
 def event_from_item(item: EventItem) -> Event:
     """An event item as its dataclass (also used by the batches repository's timeline query)."""
-    # The item's values by attribute name, read directly: PynamoDB's attribute descriptors cost more than
-    # the rest of this function, and a timeline converts 50 events per request (so does the builder).
-    values = item.attribute_values
-    rating = values.get("rating")
-    return _build_event(
-        id=values.get("event_id"), batch_id=values.get("batch_id"), user_id=values.get("user_id"),
-        type=values.get("type"), occurred_at=clock.parse(values.get("occurred_at")), note=values.get("note"),
-        temperature_c=values.get("temperature_c"), rating=int(rating) if rating is not None else None,
-        photo_key=values.get("photo_key"), status=values.get("status"),
-        created_at=clock.parse(values.get("created_at")),
+    return Event(
+        id=item.event_id, batch_id=item.batch_id, user_id=item.user_id, type=item.type,
+        occurred_at=clock.parse(item.occurred_at), note=item.note, temperature_c=item.temperature_c,
+        rating=int(item.rating) if item.rating is not None else None, photo_key=item.photo_key,
+        status=item.status, created_at=clock.parse(item.created_at),
     )
 
 

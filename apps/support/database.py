@@ -32,3 +32,12 @@ def ensure_migrated() -> None:
             logger.info("creating the admin's database")
             call_command("migrate", interactive=False, verbosity=0)
         _ready = True
+
+
+def forget_if_missing() -> None:
+    """After a SnapStart restore: check again on next use if the database file is gone (Lambda keeps /tmp in
+    the snapshot today; if that ever changed, the admin would otherwise meet a missing database)."""
+    global _ready
+    name = str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
+    if _ready and name != ":memory:" and not name.startswith("file:") and not Path(name).exists():
+        _ready = False

@@ -138,10 +138,6 @@ COGNITO_JWKS_URL = env("COGNITO_JWKS_URL")
 JWKS_MIN_REFRESH_INTERVAL_S = 30
 JWKS_CACHE_TTL_S = 6 * 3600
 JWT_LEEWAY_S = 5
-# Fetch the JWKS in a background thread at start-up (apps.core.authentication.prefetch_jwks), so that a
-# new container's first request does not wait for Cognito. On by default in a Lambda container.
-JWKS_PREFETCH = env_bool("JWKS_PREFETCH", env("AWS_LAMBDA_FUNCTION_NAME") is not None)
-
 # "cognito" on AWS; "local" runs the Cognito trigger functions in-process against the emulator.
 IDENTITY_PROVIDER = env("IDENTITY_PROVIDER", "cognito")
 
@@ -167,9 +163,10 @@ STORAGES = {
 # a young collection whenever 700 more containers are alive than at the last one; a batch with its
 # 50-event timeline holds about 800 at once (the items' attribute dicts), so nearly every such request
 # paid a collection that freed nothing. And every so often a full collection walked all ~300,000 objects
-# of the loaded code (~90 ms). So start-up ends with gc.freeze() (those objects are never scanned again)
-# and the first threshold is 2000. gc.callbacks over 100 warm batch details: 0.43 ms of collection per
-# request before, 0.20 ms after (bench/README.md). Higher values trade that for rarer, longer pauses.
+# of the loaded code (~90 ms). So the SnapStart snapshot is taken after gc.freeze() (apps.core.snapstart:
+# those objects are never scanned again) and the first threshold is 2000. gc.callbacks over 100 warm batch
+# details: 0.43 ms of collection per request before, 0.20 ms after (bench/README.md). Higher values trade
+# that for rarer, longer pauses.
 GC_THRESHOLDS = (2000, 10, 10)
 
 # --- Product -------------------------------------------------------------------------------

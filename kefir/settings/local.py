@@ -29,5 +29,6 @@ CORS_ALLOWED_ORIGINS = CORS_ALLOWED_ORIGINS or ["http://localhost:8081", "http:/
 for _name, _value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}.items():
     os.environ.setdefault(_name, _value)
 os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
-# Libraries that build their own boto3 clients (pycognito) find the emulator through botocore's variable.
+# Anything that builds its own boto3 client (moto's helpers, a shell's boto3) finds the emulator through
+# botocore's variable.
 os.environ.setdefault("AWS_ENDPOINT_URL", AWS_ENDPOINT_URL)

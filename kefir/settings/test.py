@@ -41,5 +41,6 @@ for _name, _value in {
     "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
 }.items():
     os.environ[_name] = _value
-# Libraries that build their own boto3 clients (pycognito) find the emulator through botocore's variable.
+# Anything that builds its own boto3 client (moto's helpers, a shell's boto3) finds the emulator through
+# botocore's variable.
 os.environ["AWS_ENDPOINT_URL"] = AWS_ENDPOINT_URL

@@ -1,8 +1,5 @@
 import base64
 import json
-import os
-import subprocess
-import sys
 import time
 
 import jwt
@@ -11,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.core import tokens
+from tests.fakes.jwks import CountingJwks
 
 pytestmark = pytest.mark.urls("tests.core.urls")
 
@@ -106,41 +104,49 @@ def test_malformed_authorization_headers_are_rejected(api, header):
     assert_rejected(api.get("/probe/whoami"))
 
 
-def test_the_jwks_is_fetched_once_and_cached(api, user, monkeypatch):
-    from apps.core import authentication
+@pytest.fixture
+def jwks(settings):
+    """The pool's JWKS served through a counting relay, with an empty key cache."""
+    from apps.core import identity
+    from apps.core.authentication import jwks_cache
 
-    fetches = []
-    original = authentication.JwksCache._refresh
+    with CountingJwks(identity.pool_config().jwks_url) as relay:
+        settings.COGNITO_JWKS_URL = relay.url
+        jwks_cache.clear()
+        yield relay
 
-    def counting(self, url, now):
-        fetches.append(url)
-        return original(self, url, now)
 
-    monkeypatch.setattr(authentication.JwksCache, "_refresh", counting)
+def test_the_jwks_is_fetched_once_and_cached(api, user, jwks):
     for _ in range(3):
         assert call(api, user.access_token).status_code == 200
-    assert len(fetches) == 1
+    assert jwks.fetches == 1
 
 
-def test_an_unknown_kid_refreshes_the_jwks_at_most_once_per_interval(api, user, monkeypatch, settings):
-    from apps.core import authentication
-
-    fetches = []
-    original = authentication.JwksCache._refresh
-
-    def counting(self, url, now):
-        fetches.append(url)
-        return original(self, url, now)
-
-    monkeypatch.setattr(authentication.JwksCache, "_refresh", counting)
+def test_an_unknown_kid_refreshes_the_jwks_at_most_once_per_interval(api, user, jwks, settings):
     assert call(api, user.access_token).status_code == 200
     settings.JWKS_MIN_REFRESH_INTERVAL_S = 0
     assert_rejected(call(api, tokens.forge(tokens.claims(user.id), kid="rotated-key")))
-    assert len(fetches) == 2  # the unknown kid refreshed once
+    assert jwks.fetches == 2  # the unknown kid refreshed once
     settings.JWKS_MIN_REFRESH_INTERVAL_S = 3600
     for _ in range(3):
         assert_rejected(call(api, tokens.forge(tokens.claims(user.id), kid="rotated-key")))
-    assert len(fetches) == 2  # and forged kids cannot make it fetch again within the interval
+    assert jwks.fetches == 2  # and forged kids cannot make it fetch again within the interval
+
+
+def test_after_a_restore_the_keys_are_refetched_in_the_background_while_requests_go_on(api, user, jwks):
+    from apps.core.authentication import jwks_cache
+
+    assert call(api, user.access_token).status_code == 200
+    jwks.delay_s = 0.5
+    jwks_cache.revalidate()
+    started = time.monotonic()
+    assert call(api, tokens.forge(tokens.claims(user.id))).status_code == 200
+    assert time.monotonic() - started < jwks.delay_s  # served with the snapshot's keys, not waiting
+    for _ in range(100):
+        if jwks.fetches == 2:
+            break
+        time.sleep(0.05)
+    assert jwks.fetches == 2
 
 
 def test_tokens_of_a_revoked_user_stop_working_at_once(api, user):
@@ -194,51 +200,6 @@ def test_a_remembered_token_is_checked_again_for_another_app_client(api, user, s
     assert_rejected(call(api, user.access_token))
 
 
-# A fresh process, as a new Lambda container: sets up Django, serves one authenticated request through the
-# WSGI handler, and reports on which thread each JWKS fetch ran (urllib's urlopen, counted).
-FIRST_REQUEST = """
-import json, sys, threading, urllib.request, wsgiref.util
-fetches = []
-_urlopen = urllib.request.urlopen
-def urlopen(*args, **kwargs):
-    fetches.append(threading.current_thread().name)
-    return _urlopen(*args, **kwargs)
-urllib.request.urlopen = urlopen
-from django.core.wsgi import get_wsgi_application
-app = get_wsgi_application()
-for thread in threading.enumerate():
-    if thread.name == "jwks-prefetch":
-        thread.join(10)
-environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/batches", "HTTP_AUTHORIZATION": "Bearer " + sys.argv[1]}
-wsgiref.util.setup_testing_defaults(environ)
-statuses = []
-b"".join(app(environ, lambda status, headers: statuses.append(status)))
-print(json.dumps({"status": statuses[0], "fetches": fetches}))
-"""
-
-
-def _first_request_of_a_new_process(token, **env):
-    from django.conf import settings
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kefir.settings.test",
-           "COGNITO_USER_POOL_ID": settings.COGNITO_USER_POOL_ID,
-           "COGNITO_APP_CLIENT_ID": settings.COGNITO_APP_CLIENT_ID, **env}
-    result = subprocess.run([sys.executable, "-c", FIRST_REQUEST, token], cwd=settings.BASE_DIR, env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def test_a_new_lambda_container_fetches_the_jwks_while_starting_not_in_its_first_request(user):
-    outcome = _first_request_of_a_new_process(user.access_token, AWS_LAMBDA_FUNCTION_NAME="kefir-test")
-    assert outcome == {"status": "200 OK", "fetches": ["jwks-prefetch"]}
-
-
-def test_outside_lambda_the_first_request_fetches_the_jwks_itself(user):
-    outcome = _first_request_of_a_new_process(user.access_token, AWS_LAMBDA_FUNCTION_NAME="", JWKS_PREFETCH="")
-    assert outcome == {"status": "200 OK", "fetches": ["MainThread"]}
-
-
 def test_a_failed_prefetch_leaves_the_first_request_to_fetch_the_keys(api, user, settings, caplog):
     from apps.core import authentication
 
@@ -249,11 +210,9 @@ def test_a_failed_prefetch_leaves_the_first_request_to_fetch_the_keys(api, user,
     assert call(api, user.access_token).status_code == 200
 
 
-def test_a_prefetch_after_the_keys_are_cached_fetches_nothing(api, user, monkeypatch):
+def test_a_prefetch_after_the_keys_are_cached_fetches_nothing(api, user, jwks):
     from apps.core import authentication
 
     assert call(api, user.access_token).status_code == 200
-    fetches = []
-    monkeypatch.setattr(authentication.JwksCache, "_refresh", lambda self, url, now: fetches.append(url))
     authentication.prefetch_jwks()
-    assert fetches == []
+    assert jwks.fetches == 1
