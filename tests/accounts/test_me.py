@@ -79,12 +79,13 @@ def test_the_profile_is_created_on_first_login_and_kept_afterwards(api):
     assert again["created_at"] == me["created_at"] and again["settings"]["timezone"] == "Europe/Paris"
 
 
-def test_demo_seed_creates_the_demo_profile(user):
+def test_demo_seed_creates_the_demo_profile_in_berlin_with_quiet_nights(user):
     now = clock.now()
     demo.seed(user_id=user.id, email="Test@Example.com", now=now)
     profile = repository.profile_get(user_id=user.id)
     assert profile.email == "test@example.com" and profile.created_at == clock.parse(clock.isoformat(now))
-    assert (profile.timezone, profile.temperature_unit) == ("UTC", "C")
+    assert (profile.timezone, profile.temperature_unit) == ("Europe/Berlin", "C")
+    assert profile.quiet_hours == {"start": "22:00", "end": "07:00"}
 
 
 def test_quiet_hours_are_set_kept_when_left_out_and_cleared_with_null(user_api):
