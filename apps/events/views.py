@@ -37,7 +37,8 @@ class EventListView(ApiView):
                     "while in the fridge moves the weekly `feed` to a week after it; `strained` cancels it and "
                     "records the cycle for calibration (4 to 96 h); `second_ferment_started` places "
                     "`second_ferment_done`; `temperature` re-times the pending ones. Editing or deleting an event "
-                    "later does not re-time reminders: they follow what was logged when it was logged.",
+                    "later does not re-time reminders: they follow what was logged when it was logged. `409 conflict` "
+                    "when the batch kept changing under three tries (nothing written: try again).",
     )
     def post(self, request, batch_id: str):
         data = validated(EventCreateInput, request.data)
