@@ -52,13 +52,16 @@ class EventDetailView(ApiView):
         event = services.event_require(user_id=self.user_id, batch_id=batch_id, event_id=event_id)
         return Response(EventOutput(event).data)
 
-    @extend_schema(request=EventUpdateInput, responses=EventOutput, summary="Edit an event")
+    @extend_schema(request=EventUpdateInput, responses=EventOutput, summary="Edit an event",
+                   description="Automatic reminders are not re-timed by an edit: they follow events as they were "
+                               "logged (move or delete a reminder to correct one; it then becomes yours).")
     def patch(self, request, batch_id: str, event_id: str):
         data = validated(EventUpdateInput, request.data)
         event = services.event_update(user_id=self.user_id, batch_id=batch_id, event_id=event_id, changes=data)
         return Response(EventOutput(event).data)
 
-    @extend_schema(responses={204: None}, summary="Delete an event (and its photo)")
+    @extend_schema(responses={204: None}, summary="Delete an event (and its photo)",
+                   description="Automatic reminders the event placed or moved stay as they are (see the edit).")
     def delete(self, request, batch_id: str, event_id: str):
         services.event_delete(user_id=self.user_id, batch_id=batch_id, event_id=event_id)
         return Response(status=204)
