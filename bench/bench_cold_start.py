@@ -59,7 +59,7 @@ CHILD = textwrap.dedent("""
     started = time.perf_counter()
     roots = json.loads(sys.argv[1])
     sys.path[:0] = roots
-    from handler import lambda_handler  # Lambda's entry point for Zappa: handler.lambda_handler
+    from kefir.lambda_handler import lambda_handler  # what Lambda calls (zappa_settings.json: lambda_handler)
     response = lambda_handler(json.loads(sys.argv[2]), None)
     elapsed = (time.perf_counter() - started) * 1000
     allowed = tuple(os.path.realpath(p) + os.sep for p in [*roots, sys.base_prefix])
@@ -141,7 +141,7 @@ API_ONLY_SETTINGS = textwrap.dedent("""
         "django.contrib.staticfiles", "apps.support",
     }]
     MIDDLEWARE = [m for m in MIDDLEWARE if m.rsplit(".", 1)[-1] not in {
-        "StaticFilesMiddleware", "SessionMiddleware", "CsrfViewMiddleware", "AuthenticationMiddleware",
+        "WhiteNoiseMiddleware", "SessionMiddleware", "CsrfViewMiddleware", "AuthenticationMiddleware",
         "StaffSessionMiddleware", "MessageMiddleware", "XFrameOptionsMiddleware",
     }]
     DATABASES = {}

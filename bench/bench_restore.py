@@ -5,7 +5,7 @@ INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT builds it, then the before-snapshot hooks
 (`snapshot_restore_py.get_before_snapshot()`: apps.core.snapstart.prepare_snapshot). Then it forks one
 child per run; a fork copies the process's memory as a snapshot restore does (each child first puts
 back `random`'s state, which a fork reseeds and a restore does not). Each child runs the after-restore
-hooks, serves its first authenticated `GET /api/v1/batches` through `zappa.handler.lambda_handler`
+hooks, serves its first authenticated `GET /api/v1/batches` through `kefir.lambda_handler` (Zappa's handler)
 (an HTTP API v2 event), then WARM more of the same.
 
 Reported per run and as medians of RUNS runs: the after-restore hooks (ms), the first request (ms), the

@@ -6,8 +6,12 @@
 #   2. kefir-<stage>-iam         the Lambda role (its user-pool statement once the pool exists)
 #   3. kefir-<stage>-monitoring  log group (before the function first runs), topic, alarms, dashboard
 #   4. the package (scripts/build_package.sh, checked by scripts/check_package.py), then
-#      `zappa deploy` the first time, `zappa update` after that (skipped when code and settings are unchanged)
-#   5. kefir-<stage>-auth        user pool whose triggers call the function, app client, groups
+#      `zappa deploy` the first time, `zappa update` after that (skipped when code and settings are unchanged).
+#      With SnapStart (zappa_settings.json's snap_start), Zappa publishes a version, waits for its snapshot and
+#      points the function's `snapstart` alias at it; API Gateway invokes that alias.
+#   5. kefir-<stage>-auth        user pool whose triggers call the function's alias, app client, groups
+#      kefir-<stage>-schedule    the reminder run and keep-warm rules, on the alias (Zappa's own rules, which
+#                                invoke $LATEST, are turned off and removed once)
 #   6. first run only: iam and monitoring again (pool ARN, API id now known), zappa update with the pool ids
 #   7. HTTP API stage throttling (1000 req/s, burst 2000), then it prints the API URL, pool id and client id.
 # Running it twice changes nothing the second time: CloudFormation deploys use
@@ -16,9 +20,13 @@
 # Secrets: DJANGO_SECRET_KEY lives in SSM Parameter Store (SecureString /kefir/<stage>/django-secret-key,
 # created with a random value on the first deploy). This script reads it and hands it to Zappa as an
 # aws_environment_variable in a temporary settings file (mode 600, deleted on exit); it never touches the repo.
+# The stack-derived variables are added to zappa_settings.json's own aws_environment_variables (inherited
+# through `extends` as Zappa does), never instead of them: INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT is one, and
+# without it Zappa builds Django on the first request instead of at init, outside the SnapStart snapshot.
 #
 # --dry-run prints every command that would change something, assumes nothing exists yet (a first deploy),
-# and needs neither AWS credentials nor the aws/zappa tools.
+# and needs neither AWS credentials nor the aws/zappa tools. It also prints the settings Zappa would get
+# (`  zappa settings: {...}`, the secret masked).
 set -euo pipefail
 
 usage() { echo "usage: infra/deploy.sh dev|prod [--dry-run]" >&2; exit 2; }
@@ -87,6 +95,28 @@ api_id() {  # the HTTP API Zappa created, from its CloudFormation stack (named l
         --logical-resource-id ApiV2 --query StackResourceDetail.PhysicalResourceId --output text
 }
 
+# The schedule stack's parameters, from zappa_settings.json (checked before anything changes).
+SCHEDULE_PARAMETERS="$("$PY" - "$STAGE" <<'PYEOF'
+import json, sys
+stage = sys.argv[1]
+settings = json.load(open("zappa_settings.json"))
+def setting(key, default):  # as Zappa resolves `extends`: the nearest stage that sets the key wins
+    config = settings[stage]
+    while key not in config and "extends" in config:
+        config = settings[config["extends"]]
+    return config.get(key, default)
+events = setting("events", [])
+known = ["apps.reminders.tasks.process_due_reminders"]  # the rules infra/schedule.yaml declares
+if [e.get("function") for e in events] != known or not all(e.get("expression") for e in events):
+    sys.exit(f"zappa_settings.json {stage}: events {events!r}; infra/schedule.yaml schedules exactly {known} "
+             "(one expression each): change both together")
+print(f"ReminderSchedule={events[0]['expression']}")
+print(f"KeepWarm={'true' if setting('keep_warm', True) else 'false'}")
+print(f"KeepWarmSchedule={setting('keep_warm_expression', 'rate(4 minutes)')}")
+PYEOF
+)"
+mapfile -t SCHEDULE_PARAMETERS <<< "$SCHEDULE_PARAMETERS"
+
 # --- 1-3: stacks the function needs ---------------------------------------------------------------
 deploy_stack data
 POOL_ARN="$(stack_output auth UserPoolArn)"
@@ -119,6 +149,9 @@ trap 'rm -f "$SETTINGS"' EXIT
 # is dropped here on purpose: the package already maps the triggers (zappa_settings.py inside the zip), and
 # the pool's LambdaConfig belongs to auth.yaml. Zappa's own update_cognito calls UpdateUserPool with a subset
 # of the pool's settings, which would silently reset others (deletion protection among them).
+# Zappa's scheduling is turned off too (events [], keep_warm false): it targets the unqualified function,
+# $LATEST, which has no SnapStart snapshot; schedule.yaml declares the same rules on the alias instead.
+# aws_environment_variables: zappa_settings.json's (resolved through `extends`), plus the stack-derived ones.
 write_settings() {
     local public_url="$1" pool_id="$2" client_id="$3"
     SECRET="$SECRET" "$PY" - "$STAGE" "$SETTINGS" "$ROLE_ARN" "$DEPLOY_BUCKET" "$PHOTOS_BUCKET" \
@@ -126,11 +159,21 @@ write_settings() {
 import hashlib, json, os, sys
 stage, path, role_arn, bucket, photos, public_url, pool_id, client_id = sys.argv[1:]
 settings = json.load(open("zappa_settings.json"))
+def setting(key, default):  # as Zappa resolves `extends`: the nearest stage that sets the key wins
+    config = settings[stage]
+    while key not in config and "extends" in config:
+        config = settings[config["extends"]]
+    return config.get(key, default)
+environment = dict(setting("aws_environment_variables", {}))
+if setting("snap_start", "None") != "None" and not environment.get("INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT"):
+    sys.exit(f"zappa_settings.json {stage}: snap_start without aws_environment_variables "
+             "INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT would snapshot a process that has not built the app")
 for config in settings.values():
     config.pop("cognito", None)
+    config.update(events=[], keep_warm=False)
 config = settings[stage]
 config.update(role_arn=role_arn, s3_bucket=bucket, touch=False)
-config["aws_environment_variables"] = {
+config["aws_environment_variables"] = environment | {
     "PHOTOS_BUCKET": photos, "PUBLIC_BASE_URL": public_url,
     "COGNITO_USER_POOL_ID": pool_id, "COGNITO_APP_CLIENT_ID": client_id,
     "DJANGO_SECRET_KEY": os.environ["SECRET"],
@@ -151,6 +194,7 @@ zappa_apply() {  # zappa deploy|update with the current settings, unless nothing
         --query '[Configuration.CodeSha256, Tags."kefir:settings"]' --output text)"
     if [[ -z "$deployed" ]]; then
         run "$ZAPPA" deploy "$STAGE" -s "$SETTINGS" --zip "$PACKAGE"
+        show_settings
         DRY_CREATED+="zappa.ApiId lambda.current "
         return
     fi
@@ -159,7 +203,20 @@ zappa_apply() {  # zappa deploy|update with the current settings, unless nothing
         echo "function $FUNCTION: package and settings unchanged, no zappa update"
     else
         run "$ZAPPA" update "$STAGE" -s "$SETTINGS" --zip "$PACKAGE"
+        show_settings
     fi
+}
+
+show_settings() {  # dry run: the settings file Zappa was given, the secret masked
+    [[ $DRY_RUN == 1 ]] || return 0
+    "$PY" - "$SETTINGS" <<'PYEOF'
+import json, sys
+settings = json.load(open(sys.argv[1]))
+for config in settings.values():
+    if "DJANGO_SECRET_KEY" in config.get("aws_environment_variables", {}):
+        config["aws_environment_variables"]["DJANGO_SECRET_KEY"] = "****"
+print("  zappa settings:", json.dumps(settings, sort_keys=True))
+PYEOF
 }
 
 say "function $FUNCTION"
@@ -175,8 +232,12 @@ PUBLIC_URL="$(api_url "$API_ID" || echo https://pending.invalid)"
 fingerprint="$(write_settings "$PUBLIC_URL" "${POOL_ID:-pending}" "${CLIENT_ID:-pending}")"
 zappa_apply "$fingerprint"
 
-# --- 5: the pool (its triggers call the function, which now exists) --------------------------------
+# --- 5: the pool and the schedule (they invoke the function's alias, which now exists) ---------------
 deploy_stack auth
+# Zappa's own rules on $LATEST (from before SnapStart) go before the stack's take their names; a no-op once done.
+say "Zappa's schedule on $FUNCTION (\$LATEST)"
+run "$PY" scripts/retire_zappa_schedule.py "$FUNCTION" --region "$AWS_REGION"
+deploy_stack schedule "${SCHEDULE_PARAMETERS[@]}"
 
 # --- 6: what the first run could not know before ----------------------------------------------------
 NEW_POOL_ARN="$(stack_output auth UserPoolArn)"

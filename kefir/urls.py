@@ -1,29 +1,22 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import views as core_views
-from apps.core.urls import both, lazy_include
+from apps.core.urls import both
 
-# Each app's API lives in its own urls.py under /api/v1/ (paths relative to it), with the first path
-# segments it serves: an app's URLconf and views are imported on the first request for one of them.
-API_APPS = {
-    "accounts": ("auth", "me"),
-    "batches": ("batches", "public"),
-    "events": ("batches",),
-    "reminders": ("reminders", "batches", "me"),
-    "devices": ("devices",),
-    "exports": ("exports",),
-}
+# Each app's API lives in its own urls.py under /api/v1/ (paths relative to it).
+API_APPS = ("accounts", "batches", "events", "reminders", "devices", "exports")
 
 urlpatterns = [
     *both("api/health", core_views.HealthView.as_view(), name="health"),
-    path("api/schema/", core_views.schema, name="schema"),
-    path("api/schema", core_views.schema),
-    path("api/docs/", core_views.swagger_ui, name="swagger-ui"),
-    path("api/docs", core_views.swagger_ui),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema", SpectacularAPIView.as_view()),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema")),
     *both("api/v1", core_views.ApiRootView.as_view(), name="api-root"),
-    *[lazy_include("api/v1/", f"apps.{app}.urls", first_segments=segments) for app, segments in API_APPS.items()],
-    lazy_include("", "apps.batches.public_urls", first_segments=("b",)),
-    lazy_include("admin/", "apps.support.urls", namespace="admin"),
+    *[path("api/v1/", include(f"apps.{app}.urls")) for app in API_APPS],
+    path("", include("apps.batches.public_urls")),
+    path("admin/", include("apps.support.urls", namespace="admin")),
     re_path(r"^api/", core_views.api_not_found),
 ]
 

@@ -1,8 +1,8 @@
-"""Fails when a Lambda package would not run on Lambda's python3.11 arm64 runtime (Amazon Linux 2).
+"""Fails when a Lambda package would not run on Lambda's python3.13 arm64 runtime (Amazon Linux 2023).
 
 Checks, by opening the zip (nothing is extracted):
 - every ELF file (shared library or executable) is built for AArch64;
-- no ELF file needs a glibc symbol version above 2.26 (Amazon Linux 2's glibc);
+- no ELF file needs a glibc symbol version above 2.34 (Amazon Linux 2023's glibc);
 - the unzipped size is at most Lambda's 250 MB limit (262,144,000 bytes);
 - bytecode is unchecked-hash (Zappa stamps files 1980-01-01, so timestamp pycs would be recompiled
   on every cold start);
@@ -33,7 +33,7 @@ from finish_package import kept_botocore_services, model_json, strip_model_docum
 
 EM_AARCH64 = 183
 EM_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64", 243: "RISC-V"}
-MAX_GLIBC = (2, 26)
+MAX_GLIBC = (2, 34)  # Amazon Linux 2023, under Lambda's python3.13 runtime
 MAX_UNZIPPED_BYTES = 262_144_000  # Lambda: 250 MB unzipped, layers included
 SHT_GNU_VERNEED = 0x6FFFFFFE
 GLIBC_VERSION = re.compile(r"^GLIBC_(\d+)\.(\d+)(?:\.(\d+))?$")
@@ -256,7 +256,7 @@ def check_package(path: str, max_bytes: int = MAX_UNZIPPED_BYTES, *, create_clie
                     glibc = elf.max_glibc
                     if glibc and glibc > MAX_GLIBC:
                         version = ".".join(map(str, glibc))
-                        problems.append(f"{member.filename}: needs GLIBC_{version}, Amazon Linux 2 has 2.26")
+                        problems.append(f"{member.filename}: needs GLIBC_{version}, Amazon Linux 2023 has 2.34")
                     if glibc and glibc > highest:
                         highest = glibc
                 elif member.filename.endswith(".pyc"):
@@ -277,7 +277,7 @@ def check_package(path: str, max_bytes: int = MAX_UNZIPPED_BYTES, *, create_clie
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Check a Lambda package for Lambda's arm64 python3.11 runtime.")
+    parser = argparse.ArgumentParser(description="Check a Lambda package for Lambda's arm64 python3.13 runtime.")
     parser.add_argument("packages", nargs="+")
     args = parser.parse_args(argv)
     failed = False

@@ -157,8 +157,8 @@ def strip_botocore_documentation(root: Path, services: list[str]) -> tuple[int, 
 
 def finish(raw: Path, out: Path, work: Path) -> int:
     """Extract, compile, re-zip; returns the number of files in the result."""
-    if sys.version_info[:2] != (3, 11):
-        raise SystemExit("bytecode must be compiled by Python 3.11 (the Lambda runtime)")
+    if sys.version_info[:2] != (3, 13):
+        raise SystemExit("bytecode must be compiled by Python 3.13 (the Lambda runtime)")
     shutil.rmtree(work, ignore_errors=True)
     with zipfile.ZipFile(raw) as zf:
         zf.extractall(work)

@@ -1,7 +1,7 @@
 """Auth (email one-time code) and /me endpoints: parse, call one service, serialize."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -18,7 +18,6 @@ from apps.accounts.serializers import (
     error_schema,
 )
 from apps.core.api import ApiView, validated
-from apps.core.schema import extend_schema
 
 INVALID = OpenApiResponse(
     error_schema("ValidationError", "`invalid`"),

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -22,7 +22,6 @@ from apps.batches.serializers import (
 )
 from apps.core.api import ApiView, validated
 from apps.core.errors import ApiError
-from apps.core.schema import extend_schema
 from apps.events import photos
 from apps.events.serializers import EventOutput
 

@@ -16,12 +16,12 @@ def validated(serializer_class, data) -> dict:
 
 
 class ApiView(APIView):
-    """Subclass this for every endpoint; `self.user_id` is the verified caller's `sub`.
-
-    A write with an Idempotency-Key runs its handler through `idempotency.run_once`, once the caller is
-    authenticated (keys are per user), through DRF's own hook: `initial` runs inside dispatch's error
-    handling, authenticates, and is followed by DRF looking the handler up, so it puts the wrapped handler
-    in its place on this instance."""
+    # No docstring: drf-spectacular would publish it as the description of every view without one.
+    # Subclass this for every endpoint; `self.user_id` is the verified caller's `sub`.
+    # A write with an Idempotency-Key runs its handler through `idempotency.run_once` once the caller is
+    # authenticated (keys are per user), through DRF's own hook: `initial` runs inside dispatch's error
+    # handling, authenticates, and is followed by DRF looking the handler up, so it puts the wrapped
+    # handler in its place on this instance.
 
     @property
     def user_id(self) -> str:

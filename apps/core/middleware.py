@@ -1,11 +1,9 @@
-"""Request id, one access log line per request, the body-size limit, and static files on demand."""
+"""Request id, one access log line per request, and the body-size limit."""
 
 import logging
 import re
-import threading
 import time
 import uuid
-from urllib.parse import urlparse
 
 from django.conf import settings
 
@@ -70,34 +68,9 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.API_MAX_BODY_BYTES and request.path.startswith("/api/"):
+        # path_info: behind a named API Gateway stage, `path` starts with the stage (/dev/api/...).
+        if length > settings.API_MAX_BODY_BYTES and request.path_info.startswith("/api/"):
             return json_error_response(PayloadTooLarge(
                 f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes."
             ))
         return self.get_response(request)
-
-
-class StaticFilesMiddleware:
-    """WhiteNoise (the admin's and the browsable API's static files), built on the first request for one.
-
-    WhiteNoise scans STATIC_ROOT when it is built: with the collected files of a deployed stage (about
-    300, each with compressed variants) that is about 50 ms, on every cold start, for files only staff
-    pages use. API requests pass straight through; the first /static/ request builds it, once."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        prefix = urlparse(settings.STATIC_URL or "/static/").path
-        self.prefix = "/" + prefix.strip("/") + "/"
-        self._whitenoise = None
-        self._lock = threading.Lock()
-
-    def __call__(self, request):
-        if not request.path_info.startswith(self.prefix):
-            return self.get_response(request)
-        if self._whitenoise is None:
-            with self._lock:
-                if self._whitenoise is None:
-                    from whitenoise.middleware import WhiteNoiseMiddleware
-
-                    self._whitenoise = WhiteNoiseMiddleware(self.get_response)
-        return self._whitenoise(request)

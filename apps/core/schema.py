@@ -1,45 +1,5 @@
-"""OpenAPI: deferred `extend_schema` annotations, and drf-spectacular hooks (one entry per path, not two
-for the optional trailing slash; the error envelope documented on every operation).
-
-drf-spectacular's own `extend_schema` imports its whole schema machinery (drf_spectacular.openapi,
-its contrib extensions, rest_framework.test, django.test, jinja2) the moment a view module is
-imported: about a tenth of a second of every Lambda cold start, for a document only /api/schema/
-serves. Views use the `extend_schema` below instead: it records the annotation and leaves the target
-untouched; `apply_deferred_annotations()` hands every recorded annotation to drf-spectacular, in
-the order they were made, before a schema is generated (apps.core.openapi.SchemaGenerator).
-"""
-
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-_T = TypeVar("_T")
-_deferred: list[tuple[Any, dict]] = []
-_applied = 0
-_lock = threading.Lock()
-
-
-def extend_schema(**kwargs) -> Callable[[_T], _T]:
-    """drf_spectacular.utils.extend_schema, applied when a schema is first generated rather than at import."""
-
-    def decorator(target: _T) -> _T:
-        with _lock:
-            _deferred.append((target, kwargs))
-        return target
-
-    return decorator
-
-
-def apply_deferred_annotations() -> None:
-    """Apply every annotation recorded so far (once each), in the order the decorators ran."""
-    global _applied
-    from drf_spectacular.utils import extend_schema as spectacular_extend_schema
-
-    with _lock:
-        pending, _applied = _deferred[_applied:], len(_deferred)
-        for target, kwargs in pending:
-            spectacular_extend_schema(**kwargs)(target)
-
+"""OpenAPI: drf-spectacular hooks (one entry per path, not two for the optional trailing slash; the error
+envelope documented on every operation)."""
 
 ERROR_SCHEMA = {
     "type": "object",

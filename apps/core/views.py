@@ -1,11 +1,11 @@
 """Health, the API root, and the envelope for paths and errors outside DRF views."""
 
-import functools
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,7 +13,6 @@ from rest_framework.reverse import reverse
 
 from apps.core.api import ApiView
 from apps.core.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
-from apps.core.schema import extend_schema
 
 logger = logging.getLogger("kefir.errors")
 
@@ -44,48 +43,53 @@ class ApiRootView(ApiView):
         return Response(links)
 
 
-@functools.cache
-def _schema_views() -> tuple:
-    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the API (its errors answer in the envelope).
 
-    return SpectacularAPIView.as_view(), SpectacularSwaggerView.as_view(url_name="schema")
-
-
-def schema(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """GET /api/schema/: the OpenAPI document (drf-spectacular imported on first use, not at cold start)."""
-    return _schema_views()[0](request, *args, **kwargs)
+    `path_info`, not `path`: behind API Gateway on a named stage, `path` starts with the stage (`/dev/api/...`,
+    the stage being the WSGI SCRIPT_NAME), while `path_info` is the path the URLconf routes."""
+    return request.path_info.startswith("/api/")
 
 
-def swagger_ui(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """GET /api/docs/: Swagger UI over /api/schema/."""
-    return _schema_views()[1](request, *args, **kwargs)
-
-
+# csrf_exempt: an unknown path changes nothing, so whatever the method it is the 404 a GET gets, not a
+# CSRF refusal.
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-    """Any unknown path under /api/: 404 in the envelope, in DEBUG too."""
+    """Any unknown path under /api/: 404 in the envelope, in DEBUG too, whatever the method."""
     return json_error_response(NotFound("No such endpoint."))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return api_not_found(request)
     return page_not_found(request, exception)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Django's own 400s (e.g. a disallowed Host header, a suspicious request) under /api/.
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return json_error_response(Invalid("The request was rejected."))
     return bad_request(request, exception)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return json_error_response(PermissionDeniedError())
     return permission_denied(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return json_error_response(ServerError())
     return server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: under /api/, 403 permission_denied in the envelope; elsewhere (the support
+    console) Django's own page. API views are csrf_exempt (DRF checks CSRF for session-authenticated calls
+    and answers in the envelope), so this answers the /api/ paths served by plain Django views."""
+    if is_api(request):
+        return json_error_response(PermissionDeniedError("The request was refused: CSRF verification failed."))
+    from django.views.csrf import csrf_failure as django_csrf_failure  # as Django's middleware: on a refusal only
+
+    return django_csrf_failure(request, reason)

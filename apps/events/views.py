@@ -1,9 +1,9 @@
 """Timeline event endpoints and photo uploads."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.core.api import ApiView, validated
-from apps.core.schema import extend_schema
 from apps.events import services
 from apps.events.serializers import (
     EventCreateInput,

@@ -1,12 +1,11 @@
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from apps.core import clock
 from apps.core.api import ApiView, validated
 from apps.core.renderers import JSONRenderer
-from apps.core.schema import extend_schema
 from apps.exports import services
 from apps.exports.serializers import ExportAcceptedSerializer, ExportRequestSerializer, ExportSerializer
 

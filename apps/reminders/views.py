@@ -1,8 +1,8 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.core import clock
 from apps.core.api import ApiView, validated
-from apps.core.schema import extend_schema
 from apps.reminders import services
 from apps.reminders.repository import Reminder
 from apps.reminders.serializers import (

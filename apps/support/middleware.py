@@ -13,7 +13,8 @@ class StaffSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/admin/") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        # path_info: behind a named API Gateway stage, `path` starts with the stage (/dev/admin/...).
+        if request.path_info.startswith("/admin/") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             # Imported here: the identity provider and the admin's database are for staff sessions only,
             # not for every container's cold start.
             from apps.support import database, staff

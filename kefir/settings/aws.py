@@ -1,5 +1,7 @@
 """Deployed stages (dev, prod) on Lambda. Refuses to start when a required variable is missing."""
 
+from urllib.parse import urlparse
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
@@ -25,6 +27,12 @@ PHOTOS_BUCKET = required("PHOTOS_BUCKET")
 COGNITO_USER_POOL_ID = required("COGNITO_USER_POOL_ID")
 COGNITO_APP_CLIENT_ID = required("COGNITO_APP_CLIENT_ID")
 PUBLIC_BASE_URL = required("PUBLIC_BASE_URL")
+# The app is served under PUBLIC_BASE_URL's path: on the execute-api URL (infra/deploy.sh), under the stage
+# (/dev). Pages must link their static files there. A relative STATIC_URL would not do: Django prefixes it
+# with the script prefix of whichever request (or start-up code) reads the setting first, and caches that.
+STATIC_URL = urlparse(PUBLIC_BASE_URL).path.rstrip("/") + "/static/"
+# WhiteNoise matches request.path_info (the path without the stage), where they are under /static/.
+WHITENOISE_STATIC_PREFIX = "/static/"
 DEFAULT_FROM_EMAIL = required("DEFAULT_FROM_EMAIL")
 IDENTITY_PROVIDER = "cognito"
 STORAGES["default"]["OPTIONS"].update(bucket_name=PHOTOS_BUCKET, endpoint_url=None, addressing_style=None)
@@ -36,8 +44,8 @@ AWS_SES_REGION_NAME = env("AWS_SES_REGION_NAME", AWS_REGION)
 AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
 
 # Static files: collected into the package at build time (scripts/build_package.sh), with hashed names
-# (cached for a year by browsers) and precompressed copies; scanned on a container's first /static/
-# request (apps.core.middleware.StaticFilesMiddleware), not at its cold start.
+# (cached for a year by browsers) and precompressed copies; WhiteNoise scans them at init, so it is in
+# the SnapStart snapshot.
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False

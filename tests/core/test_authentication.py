@@ -134,19 +134,21 @@ def test_an_unknown_kid_refreshes_the_jwks_at_most_once_per_interval(api, user, 
 
 
 def test_after_a_restore_the_keys_are_refetched_in_the_background_while_requests_go_on(api, user, jwks):
+    import threading
+
     from apps.core.authentication import jwks_cache
 
     assert call(api, user.access_token).status_code == 200
-    jwks.delay_s = 0.5
+    jwks.hold()
     jwks_cache.revalidate()
-    started = time.monotonic()
-    assert call(api, tokens.forge(tokens.claims(user.id))).status_code == 200
-    assert time.monotonic() - started < jwks.delay_s  # served with the snapshot's keys, not waiting
-    for _ in range(100):
-        if jwks.fetches == 2:
-            break
-        time.sleep(0.05)
+    assert jwks.entered.wait(10)  # the refetch has started, and waits for its answer
+    assert call(api, tokens.forge(tokens.claims(user.id))).status_code == 200  # verified with the keys in hand
+    jwks.release()
+    for thread in threading.enumerate():
+        if thread.name == "jwks-revalidate":
+            thread.join(10)
     assert jwks.fetches == 2
+    assert call(api, tokens.forge(tokens.claims(user.id))).status_code == 200  # and with the fresh ones
 
 
 def test_tokens_of_a_revoked_user_stop_working_at_once(api, user):

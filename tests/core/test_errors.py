@@ -72,3 +72,47 @@ def test_dynamodb_unreachable_is_503_unavailable_with_retry_after(user, settings
 def test_a_disallowed_host_under_api_is_400_in_the_envelope(api):
     response = api.get("/api/health", HTTP_HOST="evil.example.com")
     assert_envelope(response, 400, "invalid")
+
+
+# Behind a named API Gateway stage the WSGI SCRIPT_NAME is the stage: request.path is /dev/api/..., while
+# path_info (what the URLconf routes) is /api/... (tests/deploy/test_lambda_events.py replays it through Zappa).
+STAGE = {"SCRIPT_NAME": "/dev"}
+
+
+def test_under_a_stage_django_errors_under_api_stay_in_the_envelope(api):
+    assert_envelope(api.get("/api/v1/no-such-thing", **STAGE), 404, "not_found")
+    assert_envelope(api.get("/api/health", HTTP_HOST="evil.example.com", **STAGE), 400, "invalid")
+    api.raise_request_exception = False
+    for prefix in ({}, STAGE):
+        error = assert_envelope(api.get("/api/probe/plain-boom", **prefix), 500, "server_error")
+        assert "secret internal" not in json.dumps(error)
+
+
+def test_under_a_stage_an_oversized_body_is_refused_before_the_view(api, settings):
+    body = json.dumps({"name": "x" * (settings.API_MAX_BODY_BYTES + 1)})
+    # No token: the body limit answers before authentication would (a 401).
+    assert_envelope(api.post("/api/v1/batches", data=body, content_type="application/json", **STAGE),
+                    413, "payload_too_large")
+
+
+@pytest.mark.parametrize("prefix", [{}, STAGE], ids=["at-the-root", "under-a-stage"])
+def test_with_csrf_checks_as_a_browser_an_unknown_api_path_is_still_a_404(prefix):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(browser, method)("/api/v1/no-such-thing", data="{}", content_type="application/json",
+                                             **prefix)
+        assert_envelope(response, 404, "not_found")
+
+
+def test_a_csrf_refusal_is_the_envelope_under_api_and_djangos_page_elsewhere(rf):
+    from apps.core.views import csrf_failure
+
+    for extra in ({}, STAGE):
+        refused = csrf_failure(rf.post("/api/v1/things", **extra), reason="CSRF cookie not set.")
+        assert refused.status_code == 403
+        assert json.loads(refused.content)["error"]["code"] == "permission_denied"
+    page = csrf_failure(rf.post("/admin/login/", **STAGE), reason="CSRF cookie not set.")
+    assert page.status_code == 403
+    assert page["Content-Type"].startswith("text/html")

@@ -46,7 +46,13 @@ class Numbers(ApiView):
         return Response({"results": page, "next_cursor": cursor})
 
 
+def plain_boom(request):
+    """A plain Django view under /api/ that fails: Django's handler500 answers, not DRF's exception handler."""
+    raise RuntimeError("secret internal detail: table kefir-app-test USER#abc")
+
+
 urlpatterns = [
+    path("api/probe/plain-boom", plain_boom),
     path("probe/whoami", WhoAmI.as_view()),
     path("probe/boom", Boom.as_view()),
     path("probe/things", CreateThing.as_view()),

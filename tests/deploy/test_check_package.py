@@ -54,13 +54,13 @@ def test_the_synthetic_elf_reads_back_as_built():
     assert info.max_glibc == (2, 26)
 
 
-def test_an_aarch64_library_within_glibc_2_26_passes(tmp_path):
+def test_an_aarch64_library_within_amazon_linux_2023s_glibc_2_34_passes(tmp_path):
     problems, stats = check_package.check_package(package(tmp_path, {
-        "pkg/_speedups.cpython-311-aarch64-linux-gnu.so": elf(EM_AARCH64, ("GLIBC_2.17", "GLIBC_2.26")),
+        "pkg/_speedups.cpython-313-aarch64-linux-gnu.so": elf(EM_AARCH64, ("GLIBC_2.17", "GLIBC_2.34")),
         "pkg/__init__.py": b"",
     }))
     assert problems == []
-    assert stats["elf_files"] == 1 and stats["max_glibc"] == "2.26"
+    assert stats["elf_files"] == 1 and stats["max_glibc"] == "2.34"
 
 
 def test_an_x86_64_library_fails(tmp_path):
@@ -70,9 +70,9 @@ def test_an_x86_64_library_fails(tmp_path):
 
 def test_a_library_needing_a_newer_glibc_fails(tmp_path):
     problems, _ = check_package.check_package(package(tmp_path, {
-        "rust.abi3.so": elf(EM_AARCH64, ("GLIBC_2.17", "GLIBC_2.28")),
+        "rust.abi3.so": elf(EM_AARCH64, ("GLIBC_2.17", "GLIBC_2.35")),
     }))
-    assert problems == ["rust.abi3.so: needs GLIBC_2.28, Amazon Linux 2 has 2.26"]
+    assert problems == ["rust.abi3.so: needs GLIBC_2.35, Amazon Linux 2023 has 2.34"]
 
 
 def test_an_elf_without_a_so_suffix_is_checked_too(tmp_path):
@@ -88,10 +88,10 @@ def test_a_package_over_the_size_limit_fails(tmp_path):
 def test_timestamp_bytecode_fails_and_unchecked_hash_passes(tmp_path):
     magic = b"\xa7\r\r\n"
     problems, _ = check_package.check_package(package(tmp_path, {
-        "a/__pycache__/x.cpython-311.pyc": magic + struct.pack("<I", 0) + bytes(8),
-        "a/__pycache__/y.cpython-311.pyc": magic + struct.pack("<I", 1) + bytes(8),
+        "a/__pycache__/x.cpython-313.pyc": magic + struct.pack("<I", 0) + bytes(8),
+        "a/__pycache__/y.cpython-313.pyc": magic + struct.pack("<I", 1) + bytes(8),
     }))
-    assert problems == ["a/__pycache__/x.cpython-311.pyc: bytecode is not unchecked-hash (flags 0)"]
+    assert problems == ["a/__pycache__/x.cpython-313.pyc: bytecode is not unchecked-hash (flags 0)"]
 
 
 def test_a_real_binary_of_this_machine_is_read_like_readelf_reads_it(tmp_path):
