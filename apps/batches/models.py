@@ -1,6 +1,6 @@
 """Batch and share-link items of the single table (storage only)."""
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from apps.core.aws.table import TableItem
 
@@ -22,6 +22,7 @@ class BatchItem(TableItem, discriminator="batch"):
     version = NumberAttribute()
     share_token = UnicodeAttribute(null=True)
     grains_id = UnicodeAttribute(null=True)  # the grains it started from (apps.grains)
+    auto_reminders = BooleanAttribute(null=True)  # absent: true (API.md's default)
 
 
 class ShareItem(TableItem, discriminator="share"):

@@ -73,6 +73,10 @@ class BatchFields(InputSerializer):
         help_text="The grains it started from: your own, of the batch's kind (else 400 invalid on grains_id). "
                   "On creation, grains_g defaults to their estimated_mass_g. A PATCH links other grains (grains_g "
                   "stays as it is); null unlinks. Kept when the grains are deleted.")
+    auto_reminders = serializers.BooleanField(
+        required=False,
+        help_text="Default true: the server keeps this batch's automatic reminders in step with its events and "
+                  "status (see the reminders' `source`). false cancels every pending automatic one.")
 
 
 class BatchCreateInput(BatchFields):
@@ -103,6 +107,7 @@ class BatchOutput(FastOutputSerializer):
     version = serializers.IntegerField()
     share_url = serializers.CharField(allow_null=True)
     grains_id = serializers.CharField(allow_null=True, help_text="The grains it started from, if any.")
+    auto_reminders = serializers.BooleanField()
 
 
 class BatchPageOutput(serializers.Serializer):

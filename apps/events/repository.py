@@ -9,7 +9,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from apps.batches import keys
 from apps.batches.models import BatchItem
 from apps.core import clock
-from apps.core.aws.table import TableItem, transact_write
+from apps.core.aws.table import TableItem, WriteOp, transact_write
 from apps.events.models import EventItem, UploadItem
 
 ITER_PAGE_SIZE = 100
@@ -142,6 +142,12 @@ def event_create(*, event: Event, upload_id: str | None = None) -> bool:
             return False
         raise
     return True
+
+
+def event_put_op(*, event: Event) -> WriteOp:
+    """Store a new event, in a write_together() transaction (with its batch's existence checked there)."""
+    item = event_item(event)
+    return lambda transaction: transaction.save(item, condition=EventItem.PK.does_not_exist())
 
 
 def event_get(*, user_id: str, batch_id: str, event_id: str) -> Event | None:

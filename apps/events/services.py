@@ -107,6 +107,13 @@ def event_create(*, user_id: str, batch_id: str, type: str, occurred_at: dt.date
         id=ids.new_id(at=now), batch_id=batch_id, user_id=user_id, type=type, occurred_at=occurred_at or now,
         note=note or None, temperature_c=temperature_c, rating=rating, photo_key=photo_key, created_at=now,
     )
+    from apps.reminders import services as reminders  # loaded by the requests that need it (cold starts)
+
+    if type in reminders.FOLLOWED_EVENT_TYPES:
+        # The event, the batch's cycle and its automatic reminders: one read, one transaction.
+        reminders.event_add_following(user_id=user_id, batch_id=batch_id, type=type, occurred_at=event.occurred_at,
+                                      temperature_c=temperature_c, event_op=repository.event_put_op(event=event))
+        return event
     if type != "photo":
         if not repository.event_create(event=event):
             raise NotFound("No such batch.")

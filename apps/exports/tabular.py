@@ -116,6 +116,7 @@ BATCH_COLUMNS = [
     Column("liquid_ml", lambda b: b.liquid_ml),
     Column("sugar_g", lambda b: b.sugar_g),
     Column("notes", lambda b: b.notes, text=True),
+    Column("auto_reminders", lambda b: b.auto_reminders),
     Column("share_url", lambda b: b.share_url),
     Column("version", lambda b: b.version),
     Column("created_at", lambda b: b.created_at),
@@ -154,6 +155,7 @@ PROFILE_COLUMNS = [
     Column("created_at", lambda p: p.created_at),
     Column("timezone", lambda p: p.timezone, text=True),
     Column("temperature_unit", lambda p: p.temperature_unit),
+    Column("quiet_hours", lambda p: f"{p.quiet_hours['start']}-{p.quiet_hours['end']}" if p.quiet_hours else None),
 ]
 
 REMINDER_COLUMNS = [
@@ -165,6 +167,8 @@ REMINDER_COLUMNS = [
     Column("status", lambda r: r.status),
     Column("sent_at", lambda r: r.sent_at),
     Column("created_at", lambda r: r.created_at),
+    Column("source", lambda r: r.source),
+    Column("reason", lambda r: r.reason, text=True),
 ]
 
 # The push token is left out on purpose: it addresses the phone, and a data package is a file

@@ -71,6 +71,7 @@ class RunReport:
     push_failures: int = 0
     devices_removed: int = 0
     receipts_checked: int = 0
+    placed: int = 0  # automatic weekly feeds placed after one was sent
     messages_per_request: list[int] = field(default_factory=list)
 
 
@@ -118,8 +119,8 @@ class _Run:
     # -- settling a claimed reminder -----------------------------------------------------------------
     def release(self, reminder: Reminder, why: str) -> None:
         outcome = repository.reminder_release(
-            user_id=reminder.user_id, reminder_id=reminder.id, claim_id=self.claim_id, at=self.now,
-            attempts=reminder.attempts + 1, max_attempts=MAX_ATTEMPTS,
+            reminder=reminder, claim_id=self.claim_id, at=self.now, attempts=reminder.attempts + 1,
+            max_attempts=MAX_ATTEMPTS,
         )
         if outcome == "failed":
             self.report.failed += 1
@@ -128,11 +129,22 @@ class _Run:
             self.report.retried += 1
 
     def mark_sent(self, reminder: Reminder) -> None:
-        if repository.reminder_mark_sent(user_id=reminder.user_id, reminder_id=reminder.id,
-                                         claim_id=self.claim_id, at=self.now):
+        if repository.reminder_mark_sent(reminder=reminder, claim_id=self.claim_id, at=self.now):
             self.report.sent += 1
+            if reminder.source == "auto" and reminder.kind == "feed":
+                self.next_feed(reminder)
         else:
             logger.warning("claim lost before the reminder was marked sent", extra={"reminder_id": reminder.id})
+
+    def next_feed(self, sent: Reminder) -> None:
+        # Grains resting in the fridge: the next weekly feed is placed when one is sent (API.md).
+        from apps.reminders import services  # the follow rules: only runs that send a weekly feed need them
+
+        try:
+            if services.follow_next_feed(sent=sent) is not None:
+                self.report.placed += 1
+        except Exception:  # a failure here must not undo or repeat the push that just went out
+            logger.exception("the next weekly feed was not placed", extra={"reminder_id": sent.id})
 
     # -- the run -------------------------------------------------------------------------------------
     def prepare(self, reminder: Reminder) -> _Pending | None:
@@ -148,8 +160,7 @@ class _Run:
         batch = self.batch(claimed.user_id, claimed.batch_id)
         if batch is None:
             # The batch was deleted (its receiver normally removes the reminders first): never push it.
-            if repository.reminder_drop(user_id=claimed.user_id, reminder_id=claimed.id, claim_id=self.claim_id,
-                                        at=self.now):
+            if repository.reminder_drop(reminder=claimed, claim_id=self.claim_id, at=self.now):
                 self.report.dropped += 1
             return None
         devices = self.devices(claimed.user_id)

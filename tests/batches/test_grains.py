@@ -98,8 +98,11 @@ def test_grains_id_costs_one_getitem_of_the_grains(user_api):
     grains = create_grains(user_api)
     user_api.get("/api/v1/batches")  # warm-up: the per-process revocation check
     with count_requests() as counter:
-        batch = create_batch(user_api, grains_id=grains["id"])
+        create_batch(user_api, grains_id=grains["id"], auto_reminders=False)
     assert counter.operations == ["GetItem", "PutItem"]
+    with count_requests() as counter:  # with its automatic strain reminder: the settings, then one transaction
+        batch = create_batch(user_api, grains_id=grains["id"])
+    assert counter.operations == ["GetItem", "TransactGetItems", "TransactWriteItems"]
     with count_requests() as counter:  # the batch's kind, then the grains
         assert patch(user_api, batch, grains_id=grains["id"], name="again").status_code == 200
     assert counter.operations == ["GetItem", "GetItem", "UpdateItem"]

@@ -91,7 +91,7 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     me = (user.id, user.email, mine["share_token"])
     # The check below can see the user: every kind of item they own mentions them.
     assert {item["ItemType"]["S"] for item in _scan_table() if _mentions(item, me)} == {
-        "profile", "batch", "share", "event", "reminder", "device", "export", "upload",
+        "profile", "batch", "share", "event", "reminder", "reminder_follow", "device", "export", "upload",
         "grains", "grains_log"}
     assert any(user.id in key for key in _bucket_keys())  # the export (exports/{sub}/...)
     assert mine["photo_key"] in _bucket_keys()  # photo keys name nobody: the item is how erasure finds them

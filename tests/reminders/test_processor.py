@@ -9,6 +9,7 @@ import pytest
 
 from apps.batches import repository as batches_repository
 from apps.core import clock
+from apps.core.aws.counting import count_requests
 from apps.devices import repository as devices_repository
 from apps.reminders import repository
 from apps.reminders.processor import CLAIM_FOR, process_due
@@ -258,3 +259,84 @@ def test_the_expo_token_of_newer_sdks_is_pushed_as_is(user_api, expo, frozen):
     schedule(user_api, batch["id"], NOW)
     assert process_due().sent == 1
     assert expo.pushed_tokens() == [token]
+
+
+# --- automatic reminders ---------------------------------------------------------------------------------------
+
+def fridge_batch(api):
+    batch = make_batch(api, auto_reminders=True, status="in_fridge", started_at=NOW)
+    (feed,) = api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert (feed["kind"], feed["source"]) == ("feed", "auto")
+    return batch, feed
+
+
+def test_sending_a_weekly_fridge_feed_places_the_next_one(user_api, expo, frozen):
+    batch, feed = fridge_batch(user_api)
+    register_device(user_api)
+    assert clock.parse(feed["due_at"]) == NOW + dt.timedelta(days=7)
+    frozen(dt.timedelta(days=7, minutes=1))
+    with count_requests() as counter:
+        report = process_due()
+    assert (report.sent, report.placed) == (1, 1)
+    # Marked sent with its batch's pending set (one transaction); the next one placed after one read (the
+    # batch, its follow state, the profile, the calibration) in one more.
+    assert counter.operations.count("TransactWriteItems") == 2 and counter.operations.count("TransactGetItems") == 1
+    found = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}&status=pending").json()["results"]
+    assert [(r["kind"], r["source"]) for r in found] == [("feed", "auto")]
+    assert clock.parse(found[0]["due_at"]) == NOW + dt.timedelta(days=14)
+    assert "about once a week" in found[0]["reason"]
+
+
+def test_after_21_days_of_rest_the_feeds_reason_says_so(user_api, expo, frozen):
+    batch, _ = fridge_batch(user_api)
+    register_device(user_api)
+    for _ in range(3):
+        frozen(dt.timedelta(days=7))
+        assert process_due().sent == 1
+    (fourth,) = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}&status=pending").json()["results"]
+    assert clock.parse(fourth["due_at"]) == NOW + dt.timedelta(days=28)
+    assert fourth["reason"].startswith("resting in the fridge for 28 days by then: over 3 weeks")
+
+
+def test_no_next_feed_once_the_batch_left_the_fridge(user_api, expo, frozen):
+    batch, feed = fridge_batch(user_api)
+    register_device(user_api)
+    frozen(dt.timedelta(days=7, minutes=1))
+    # The person moved the batch out of the fridge after the feed was claimed by nobody yet: the feed is
+    # cancelled with the status change, so nothing is sent and nothing placed.
+    current = user_api.get(f"/api/v1/batches/{batch['id']}").json()
+    user_api.patch(f"/api/v1/batches/{batch['id']}", {"version": current["version"], "status": "completed"},
+                   format="json")
+    report = process_due()
+    assert (report.sent, report.placed) == (0, 0)
+    assert user_api.get(f"/api/v1/reminders/{feed['id']}").json()["status"] == "cancelled"
+
+
+def test_a_sent_auto_strain_leaves_the_batchs_pending_set_so_the_next_event_works(user_api, expo, frozen):
+    batch = make_batch(user_api, auto_reminders=True, started_at=NOW)
+    register_device(user_api)
+    frozen(dt.timedelta(hours=20))
+    with count_requests() as counter:
+        assert process_due().sent == 1
+    # Marking an auto reminder sent is one transaction with its batch's pending set.
+    assert counter.operations.count("TransactWriteItems") == 1 and "UpdateItem" in counter.operations
+    response = user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "temperature", "temperature_c": 25},
+                             format="json")
+    assert response.status_code == 201
+    sent = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert [r["status"] for r in sent] == ["sent"]
+
+
+def test_an_auto_reminder_that_failed_leaves_the_pending_set_too(user_api, expo, frozen):
+    batch = make_batch(user_api, auto_reminders=True, started_at=NOW)  # no device: every run fails it
+    frozen(dt.timedelta(hours=20))
+    for _ in range(3):
+        process_due()
+        frozen(dt.timedelta(minutes=5))
+    (failed,) = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert failed["status"] == "failed"
+    response = user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "fed"}, format="json")
+    assert response.status_code == 201
+    found = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    kinds = [(r["kind"], r["status"]) for r in found]
+    assert ("strain", "pending") in kinds

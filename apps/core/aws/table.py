@@ -5,9 +5,13 @@ Item types are subclasses with a discriminator (PynamoDB polymorphism), so one Q
 batch and its events as their own classes. Keys and the GSI are declared here once.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -82,3 +86,54 @@ def transact_write(**kwargs: object) -> TransactWrite:
 def transact_get(**kwargs: object) -> TransactGet:
     """A TransactGet on the table's connection."""
     return TransactGet(connection=connection(), **kwargs)
+
+
+# --- several repositories' items in one request ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ItemRead:
+    """One item of a read_together() call: a repository builds it, and converts what comes back (None when the
+    item does not exist)."""
+
+    model: type
+    hash_key: str
+    range_key: str
+    convert: Callable[[object | None], object]
+
+
+# One write of a write_together() call: a repository's function that adds its item to the transaction.
+WriteOp = Callable[[TransactWrite], None]
+
+
+def read_together(*reads: ItemRead) -> list:
+    """The items, converted, in ONE TransactGetItems (a consistent snapshot of them all)."""
+    with transact_get() as transaction:
+        futures = [transaction.get(read.model, read.hash_key, read.range_key) for read in reads]
+    results = []
+    for read, future in zip(reads, futures, strict=True):
+        try:
+            item = future.get()
+        except read.model.DoesNotExist:
+            item = None
+        results.append(read.convert(item))
+    return results
+
+
+def write_together(ops: list[WriteOp]) -> bool:
+    """Every write in ONE TransactWriteItems; False (and nothing written) when one of their conditions failed."""
+    try:
+        with transact_write() as transaction:
+            for op in ops:
+                op(transaction)
+    except TransactWriteError as exc:
+        if transaction_condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def transaction_condition_failed(exc: TransactWriteError) -> bool:
+    """True when a transaction was cancelled because one of its conditions did not hold."""
+    return exc.cause_response_code == "TransactionCanceledException" and any(
+        reason and reason.code == "ConditionalCheckFailed" for reason in (exc.cancellation_reasons or [])
+    )
