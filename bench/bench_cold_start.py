@@ -147,7 +147,7 @@ API_ONLY_SETTINGS = textwrap.dedent("""
     DATABASES = {}
     TEMPLATES[0]["OPTIONS"]["context_processors"] = ["django.template.context_processors.request"]
     REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apps.core.authentication.CognitoAccessTokenAuthentication",
+        "apps.core.auth.authentication.CognitoAccessTokenAuthentication",
     ]}
 """)
 

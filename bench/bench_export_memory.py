@@ -70,7 +70,7 @@ def _peak_kib(fn) -> tuple[float, object]:
 def _run() -> None:
     from django.test import Client
 
-    from apps.core.dynamodb import count_requests
+    from apps.core.aws.counting import count_requests
 
     # Warm-up: the first export of a process imports zappa (and its boto3 clients); count that nowhere.
     warm = harness.signed_in_user()
@@ -118,7 +118,7 @@ def _run() -> None:
 
 
 def main() -> None:
-    from apps.core.models import TableItem
+    from apps.core.aws.table import TableItem
 
     TableItem.Meta.read_timeout_seconds = 120  # the emulator's large queries; set before the first connection
     harness.with_emulator(_run, separate_process=True)

@@ -39,7 +39,7 @@ def main() -> None:
 def _run() -> None:
     from django.conf import settings
 
-    from apps.core.dynamodb import connection
+    from apps.core.aws.table import connection
 
     settings.ALLOWED_HOSTS.append(".execute-api.us-east-1.amazonaws.com")
 

@@ -41,7 +41,7 @@ def _seed(now: dt.datetime) -> None:
 
 
 def main() -> None:
-    from apps.core.models import TableItem
+    from apps.core.aws.table import TableItem
 
     # moto answers a GSI Query by scanning its whole table in Python: with 5,000+ items one page takes
     # seconds, past the 3 s read timeout meant for DynamoDB. Give the emulator room (the bench only).
@@ -50,7 +50,7 @@ def main() -> None:
     from django.conf import settings
 
     from apps.core import clock
-    from apps.core.dynamodb import count_requests
+    from apps.core.aws.counting import count_requests
     from apps.reminders.processor import process_due
     from tests.fakes.expo import FakeExpo
 

@@ -26,15 +26,13 @@ cold start without a snapshot, against a bare Django floor, see bench_cold_start
 
 import argparse
 import importlib
-import json
-import os
-import random
 import resource
 import statistics
 import sys
 import time
 
 from bench import harness, zappa_events
+from tests import snapstart
 
 RUNS = 5
 WARM = 30
@@ -49,7 +47,6 @@ def main() -> None:
 
 def _run(runs: int) -> None:
     from django.conf import settings
-    from snapshot_restore_py import get_after_restore, get_before_snapshot
 
     settings.ALLOWED_HOSTS.append(".execute-api.us-east-1.amazonaws.com")
     harness.quiet_logs()
@@ -64,26 +61,8 @@ def _run(runs: int) -> None:
         assert response["statusCode"] == 201, response
     # Init as Lambda runs it for a SnapStart version: the handler built at import, then the hooks.
     importlib.import_module("zappa.handler").LambdaHandler()
-    started = time.perf_counter()
-    for function, hook_args, hook_kwargs in get_before_snapshot():
-        function(*hook_args, **hook_kwargs)
-    before_ms = (time.perf_counter() - started) * 1000
-    snapshot_random_state = random.getstate()
-
-    results = []
-    for _ in range(runs):
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the restored copy
-            os.close(read)
-            random.setstate(snapshot_random_state)
-            outcome = _restored_child(handler, context, event, get_after_restore())
-            os.write(write, json.dumps(outcome).encode())
-            os._exit(0)
-        os.close(write)
-        with os.fdopen(read) as pipe:
-            results.append(json.loads(pipe.read()))
-        os.waitpid(pid, 0)
+    snapshot = snapstart.take_snapshot()
+    results = [snapstart.restored(snapshot, lambda: _first_and_warm(handler, context, event)) for _ in range(runs)]
 
     columns = [("hooks_ms", "{:.2f}"), ("first_ms", "{:.1f}"), ("warm_p50_ms", "{:.1f}"), ("ratio", "{:.2f}"),
                ("first_cpu_ms", "{:.1f}"), ("warm_cpu_p50_ms", "{:.1f}"), ("cpu_ratio", "{:.2f}")]
@@ -95,7 +74,8 @@ def _run(runs: int) -> None:
     rows.append(["median", *[fmt.format(statistics.median(r[name] for r in results)) for name, fmt in columns],
                  statistics.median(len(r["modules"]) for r in results)])
     harness.print_table(
-        f"SnapStart restore, simulated ({runs} forked copies; before-snapshot hooks took {before_ms:.0f} ms once)",
+        f"SnapStart restore, simulated ({runs} forked copies; "
+        f"before-snapshot hooks took {snapshot.hooks_ms:.0f} ms once)",
         ["run", "after-restore hooks ms", "first ms", f"warm p50 ms ({WARM})", "first / warm",
          "first CPU ms", "warm CPU p50 ms", "CPU first / warm", "first page faults", "modules"],
         rows,
@@ -105,11 +85,7 @@ def _run(runs: int) -> None:
     print(f"modules imported by a first request: {', '.join(modules) or 'none'}")
 
 
-def _restored_child(handler, context, event, hooks) -> dict:
-    started = time.perf_counter()
-    for function, hook_args, hook_kwargs in hooks:
-        function(*hook_args, **hook_kwargs)
-    hooks_ms = (time.perf_counter() - started) * 1000
+def _first_and_warm(handler, context, event) -> dict:
     loaded = set(sys.modules)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     started, started_cpu = time.perf_counter(), time.thread_time()
@@ -125,7 +101,7 @@ def _restored_child(handler, context, event, hooks) -> dict:
         handler(event, context)
         warm.append((time.perf_counter() - started) * 1000)
         warm_cpu.append((time.thread_time() - started_cpu) * 1000)
-    return {"first_page_faults": first_faults, "hooks_ms": hooks_ms, "first_ms": first_ms,
+    return {"first_page_faults": first_faults, "first_ms": first_ms,
             "warm_p50_ms": harness.median(warm),
             "first_cpu_ms": first_cpu_ms, "warm_cpu_p50_ms": harness.median(warm_cpu), "modules": modules}
 

@@ -33,7 +33,8 @@ def start_emulator(*, separate_process: bool = False) -> str:
     would call our own time; and its large queries grow this process's memory."""
     global _server, _process
     if _server is None and _process is None:
-        from apps.core import bootstrap, identity
+        from apps.core.auth import identity
+        from apps.core.aws import bootstrap
 
         if separate_process:
             _process = subprocess.Popen(

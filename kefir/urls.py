@@ -1,11 +1,11 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core import views as core_views
-from apps.core.urls import both
+from apps.core.http import views as core_views
+from apps.core.http.urls import both
 
 # Each app's API lives in its own urls.py under /api/v1/ (paths relative to it).
-API_APPS = ("accounts", "batches", "events", "reminders", "devices", "exports")
+API_APPS = ("accounts", "batches", "events", "reminders", "devices", "grains", "exports")
 
 urlpatterns = [
     *both("api/health", core_views.HealthView.as_view(), name="health"),
@@ -20,7 +20,7 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
 ]
 
-handler400 = "apps.core.views.handler400"
-handler403 = "apps.core.views.handler403"
-handler404 = "apps.core.views.handler404"
-handler500 = "apps.core.views.handler500"
+handler400 = "apps.core.http.views.handler400"
+handler403 = "apps.core.http.views.handler403"
+handler404 = "apps.core.http.views.handler404"
+handler500 = "apps.core.http.views.handler500"

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.urls import set_script_prefix
 from rest_framework.test import APIClient
 
-from apps.core import bootstrap, identity, revocation
-from apps.core.authentication import jwks_cache, verified_tokens
+from apps.core.auth import identity, revocation
+from apps.core.auth.authentication import jwks_cache, verified_tokens
+from apps.core.aws import bootstrap
 from tests import factory
 
 

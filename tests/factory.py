@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rest_framework.test import APIClient
 
-from apps.core import identity
+from apps.core.auth import identity
 from kefir import aws
 
 

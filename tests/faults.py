@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from apps.core.dynamodb import connection
+from apps.core.aws.table import connection
 from kefir import aws
 
 
@@ -31,14 +31,20 @@ def _error_response(status: int, code: str, message: str, *, json_protocol: bool
 
 
 @contextlib.contextmanager
-def inject(client, *, service: str, operations: set[str] | None = None, fault: str = "throttle") -> Iterator[list]:
+def inject(client, *, service: str, operations: set[str] | None = None, fault: str = "throttle",
+           after: int = 0) -> Iterator[list]:
     """Make `client`'s matching requests fail with `fault` ("throttle", "timeout", "unreachable",
-    "s3-unavailable"); yields the list of operations that were failed."""
+    "s3-unavailable"), letting the first `after` of them through (a fault part-way through a job);
+    yields the list of operations that were failed."""
     failed: list[str] = []
+    passed = [0]
 
     def handler(event_name: str, request, **kwargs):
         operation = event_name.rsplit(".", 1)[-1]
         if operations is not None and operation not in operations:
+            return None
+        if passed[0] < after:
+            passed[0] += 1
             return None
         failed.append(operation)
         if fault == "throttle":

@@ -5,7 +5,8 @@ import importlib
 import logging
 from types import ModuleType
 
-from apps.core import hooks, revocation
+from apps.core import hooks
+from apps.core.auth import revocation
 
 logger = logging.getLogger("kefir.accounts")
 

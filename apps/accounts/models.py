@@ -2,7 +2,7 @@
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 
 
 class ProfileItem(TableItem, discriminator="profile"):
@@ -10,6 +10,9 @@ class ProfileItem(TableItem, discriminator="profile"):
     created_at = UnicodeAttribute()
     timezone = UnicodeAttribute()
     temperature_unit = UnicodeAttribute()
+    # Quiet hours on the user's wall clock, "HH:MM" each; absent: none.
+    quiet_start = UnicodeAttribute(null=True)
+    quiet_end = UnicodeAttribute(null=True)
 
 
 class LoginSessionItem(TableItem, discriminator="login_session"):

@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class CognitoBearerScheme(OpenApiAuthenticationExtension):
-    target_class = "apps.core.authentication.CognitoAccessTokenAuthentication"
+    target_class = "apps.core.auth.authentication.CognitoAccessTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):

@@ -23,8 +23,8 @@ from django.conf import settings
 
 from apps.accounts import triggers
 from apps.core import clock
-from apps.core.errors import Invalid, NotAuthenticated
-from apps.core.identity import pool_config
+from apps.core.auth.identity import pool_config
+from apps.core.http.errors import Invalid, NotAuthenticated
 from kefir import aws
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

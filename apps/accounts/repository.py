@@ -9,7 +9,8 @@ from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from apps.accounts.models import LoginSessionItem, ProfileItem, RateWindowItem
 from apps.core import clock
-from apps.core.errors import Unavailable
+from apps.core.aws.table import ItemRead, WriteOp
+from apps.core.http.errors import Unavailable
 
 PROFILE_SK = "PROFILE"
 
@@ -21,6 +22,11 @@ class Profile:
     created_at: dt.datetime
     timezone: str
     temperature_unit: str
+    quiet_hours: dict | None = None  # {"start": "HH:MM", "end": "HH:MM"}
+
+
+# Settings a PATCH may leave out (keep) or set; quiet_hours may be set to None (none).
+KEEP = object()
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,42 @@ def _profile(item: ProfileItem) -> Profile:
     return Profile(
         id=item.PK.removeprefix("USER#"), email=item.email, created_at=clock.parse(item.created_at),
         timezone=item.timezone, temperature_unit=item.temperature_unit,
+        quiet_hours={"start": item.quiet_start, "end": item.quiet_end} if item.quiet_start else None,
     )
+
+
+def profile_read(*, user_id: str) -> ItemRead:
+    """The user's profile for apps.core.aws.table.read_together (a Profile, or None)."""
+    pk, sk = _profile_key(user_id)
+    return ItemRead(ProfileItem, pk, sk, lambda item: _profile(item) if item is not None else None)
+
+
+def _settings_actions(*, timezone: str | None, temperature_unit: str | None, quiet_hours) -> list:
+    actions = []
+    if timezone is not None:
+        actions.append(ProfileItem.timezone.set(timezone))
+    if temperature_unit is not None:
+        actions.append(ProfileItem.temperature_unit.set(temperature_unit))
+    if quiet_hours is None:
+        actions += [ProfileItem.quiet_start.remove(), ProfileItem.quiet_end.remove()]
+    elif quiet_hours is not KEEP:
+        actions += [ProfileItem.quiet_start.set(quiet_hours["start"]), ProfileItem.quiet_end.set(quiet_hours["end"])]
+    return actions
+
+
+def profile_settings_op(*, current: Profile, timezone: str | None, temperature_unit: str | None,
+                        quiet_hours) -> WriteOp:
+    """Change the given settings, if the profile still has the timezone and quiet hours `current` has (the
+    reminders re-placed in the same transaction were placed for those)."""
+    item = ProfileItem(*_profile_key(current.id))
+    actions = _settings_actions(timezone=timezone, temperature_unit=temperature_unit, quiet_hours=quiet_hours)
+    condition = ProfileItem.PK.exists() & (ProfileItem.timezone == current.timezone)
+    if current.quiet_hours:
+        condition &= (ProfileItem.quiet_start == current.quiet_hours["start"]) & (
+            ProfileItem.quiet_end == current.quiet_hours["end"])
+    else:
+        condition &= ProfileItem.quiet_start.does_not_exist()
+    return lambda transaction: transaction.update(item, actions=actions, condition=condition)
 
 
 def profile_get(*, user_id: str) -> Profile | None:
@@ -72,14 +113,11 @@ def profile_create_if_missing(*, user_id: str, email: str, created_at: dt.dateti
     return _profile(item)
 
 
-def profile_update_settings(*, user_id: str, timezone: str | None, temperature_unit: str | None) -> Profile | None:
+def profile_update_settings(*, user_id: str, timezone: str | None, temperature_unit: str | None,
+                            quiet_hours=KEEP) -> Profile | None:
     """Change the given settings of an existing profile; None if there is no profile."""
     item = ProfileItem(*_profile_key(user_id))
-    actions = []
-    if timezone is not None:
-        actions.append(ProfileItem.timezone.set(timezone))
-    if temperature_unit is not None:
-        actions.append(ProfileItem.temperature_unit.set(temperature_unit))
+    actions = _settings_actions(timezone=timezone, temperature_unit=temperature_unit, quiet_hours=quiet_hours)
     if not actions:
         return profile_get(user_id=user_id)
     try:

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from apps.core import clock
-from apps.core.serializers import InputSerializer
+from apps.core.http.serializers import InputSerializer
 
 CODE_MESSAGE = "Enter the 6-digit code from the email."
 
@@ -58,9 +58,18 @@ class RefreshOutput(serializers.Serializer):
     token_type = serializers.ChoiceField(choices=["Bearer"])
 
 
+HHMM_MESSAGE = 'A time of day as "HH:MM" (24-hour), e.g. "22:00".'
+
+
+class QuietHoursOutput(serializers.Serializer):
+    start = serializers.CharField(help_text='"HH:MM" on the user\'s wall clock.')
+    end = serializers.CharField(help_text='"HH:MM"; before `start` when they span midnight.')
+
+
 class SettingsOutput(serializers.Serializer):
     timezone = serializers.CharField(help_text='IANA time zone name, default "UTC".')
     temperature_unit = serializers.ChoiceField(choices=["C", "F"], help_text='Default "C".')
+    quiet_hours = QuietHoursOutput(allow_null=True, help_text="Default null (none).")
 
 
 class ProfileOutput(serializers.Serializer):
@@ -74,13 +83,30 @@ class ProfileOutput(serializers.Serializer):
         return clock.isoformat(profile.created_at)
 
     def get_settings(self, profile) -> SettingsOutput:
-        return {"timezone": profile.timezone, "temperature_unit": profile.temperature_unit}
+        return {"timezone": profile.timezone, "temperature_unit": profile.temperature_unit,
+                "quiet_hours": profile.quiet_hours}
+
+
+class QuietHoursInput(serializers.Serializer):
+    start = serializers.RegexField(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error_messages={"invalid": HHMM_MESSAGE},
+                                   help_text='"HH:MM" (00:00-23:59) on the user\'s wall clock.')
+    end = serializers.RegexField(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error_messages={"invalid": HHMM_MESSAGE},
+                                 help_text='"HH:MM"; earlier than `start` when they span midnight.')
+
+    def validate(self, attrs):
+        if attrs["start"] == attrs["end"]:
+            raise serializers.ValidationError({"end": ["Must differ from start."]})
+        return attrs
 
 
 class SettingsInput(InputSerializer):
     timezone = serializers.CharField(required=False, max_length=64,
                                      help_text="IANA time zone name, e.g. Europe/Berlin.")
     temperature_unit = serializers.ChoiceField(choices=["C", "F"], required=False)
+    quiet_hours = QuietHoursInput(
+        required=False, allow_null=True,
+        help_text="Automatic reminders due inside them move to their end (or just before they start when waiting "
+                  "would spoil the ferment); null turns them off. Wall-clock times in `timezone`.")
 
 
 class ProfilePatchInput(InputSerializer):

@@ -18,10 +18,10 @@ from django.conf import settings
 
 from apps.accounts import repository, triggers
 from apps.accounts.providers import Tokens, get_provider
-from apps.accounts.repository import Profile
+from apps.accounts.repository import KEEP, Profile
 from apps.core import clock
-from apps.core.authentication import InvalidToken, verify_access_token
-from apps.core.errors import ApiError, Invalid, NotFound, ServerError, Throttled
+from apps.core.auth.authentication import InvalidToken, verify_access_token
+from apps.core.http.errors import ApiError, Conflict, Invalid, NotFound, ServerError, Throttled
 
 logger = logging.getLogger("kefir.accounts")
 
@@ -182,9 +182,11 @@ def profile_get(*, user_id: str) -> Profile:
     return _ensure_profile(user_id=user_id, email=normalize_email(identity.email))
 
 
-def profile_update_settings(*, user_id: str, timezone: str | None = None,
-                            temperature_unit: str | None = None) -> Profile:
-    """Change the given settings (the others stay); `timezone` an IANA name, `temperature_unit` C or F."""
+def profile_update_settings(*, user_id: str, timezone: str | None = None, temperature_unit: str | None = None,
+                            quiet_hours=KEEP) -> Profile:
+    """Change the given settings (the others stay); `timezone` an IANA name, `temperature_unit` C or F,
+    `quiet_hours` {"start", "end"} or None. A new timezone or quiet hours re-place the user's pending automatic
+    reminders in the same transaction."""
     errors = {}
     if timezone is not None and not is_timezone(timezone):
         errors["settings.timezone"] = ["Not an IANA time zone name, e.g. Europe/Berlin."]
@@ -192,12 +194,30 @@ def profile_update_settings(*, user_id: str, timezone: str | None = None,
         errors["settings.temperature_unit"] = ['Must be "C" or "F".']
     if errors:
         raise Invalid("Some fields are not valid.", fields=errors)
-    profile_get(user_id=user_id)
-    updated = repository.profile_update_settings(user_id=user_id, timezone=timezone,
-                                                 temperature_unit=temperature_unit)
-    if updated is None:
-        raise NotFound("No profile for this user.")
-    return updated
+    if quiet_hours not in (KEEP, None):
+        quiet_hours = {"start": quiet_hours["start"], "end": quiet_hours["end"]}
+    current = profile_get(user_id=user_id)
+    for _ in range(3):
+        moves = ((timezone is not None and timezone != current.timezone)
+                 or (quiet_hours is not KEEP and quiet_hours != current.quiet_hours))
+        if not moves:
+            updated = repository.profile_update_settings(user_id=user_id, timezone=timezone,
+                                                         temperature_unit=temperature_unit, quiet_hours=quiet_hours)
+            if updated is None:
+                raise NotFound("No profile for this user.")
+            return updated
+        from apps.reminders import services as reminders  # only a change of timezone or quiet hours needs it
+
+        new = Profile(current.id, current.email, current.created_at, timezone or current.timezone,
+                      temperature_unit or current.temperature_unit,
+                      current.quiet_hours if quiet_hours is KEEP else quiet_hours)
+        write = repository.profile_settings_op(current=current, timezone=timezone, temperature_unit=temperature_unit,
+                                               quiet_hours=quiet_hours)
+        if reminders.reminders_replace_for_settings(user_id=user_id, timezone=new.timezone,
+                                                    quiet_hours=new.quiet_hours, with_write=write):
+            return new
+        current = profile_get(user_id=user_id)  # changed meanwhile (or a reminder was sent): again
+    raise Conflict("Your settings or reminders are changing; try again.")
 
 
 def is_timezone(name: str) -> bool:

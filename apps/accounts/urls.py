@@ -1,5 +1,5 @@
 from apps.accounts import views
-from apps.core.urls import both
+from apps.core.http.urls import both
 
 urlpatterns = [
     *both("auth/login", views.LoginView.as_view(), name="auth-login"),

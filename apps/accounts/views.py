@@ -17,7 +17,7 @@ from apps.accounts.serializers import (
     VerifyInput,
     error_schema,
 )
-from apps.core.api import ApiView, validated
+from apps.core.http.api import ApiView, validated
 
 INVALID = OpenApiResponse(
     error_schema("ValidationError", "`invalid`"),
@@ -140,8 +140,17 @@ class MeView(ApiView):
     @extend_schema(
         request=ProfilePatchInput, summary="Change settings",
         description="Send only the settings to change; unknown fields are ignored. `timezone` must be an IANA "
-                    "name (e.g. Europe/Berlin), `temperature_unit` C or F.",
-        responses={200: ProfileOutput, 400: INVALID, 401: NOT_AUTHENTICATED},
+                    "name (e.g. Europe/Berlin), `temperature_unit` C or F, `quiet_hours` "
+                    "`{\"start\": \"HH:MM\", \"end\": \"HH:MM\"}` (may span midnight; start and end differ) or "
+                    "null. Errors name the field: `settings.timezone`, `settings.quiet_hours.start`, "
+                    "`settings.quiet_hours.end`, `settings.quiet_hours.non_field_errors` (not an object).\n\n"
+                    "A new `timezone` or `quiet_hours` re-places every pending automatic reminder (`source: auto`) "
+                    "in the same transaction: out of the new quiet hours, from the model's time (reminders a "
+                    "person made or edited stay). `409 conflict` if the settings or reminders changed meanwhile "
+                    "three times in a row.",
+        responses={200: ProfileOutput, 400: INVALID, 401: NOT_AUTHENTICATED,
+                   409: OpenApiResponse(error_schema("SettingsConflictError", "`conflict`"),
+                                        description="`conflict`: try again.")},
     )
     def patch(self, request):
         data = validated(ProfilePatchInput, request.data)

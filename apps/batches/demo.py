@@ -12,7 +12,7 @@ WATER_NAME = "Ginger lemon water kefir"
 
 def seed(*, user_id: str, email: str, now: dt.datetime) -> None:
     """Two batches for the demo user (the events app adds their timelines)."""
-    milk_start = now - dt.timedelta(hours=20)
+    milk_start = now - dt.timedelta(hours=96)  # four days of cycles: the reminders' calibration learns from them
     water_start = now - dt.timedelta(days=3)
     water = Batch(
         id=ids.new_id(at=water_start), user_id=user_id, name=WATER_NAME, kind="water", status="in_fridge",

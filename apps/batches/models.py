@@ -1,8 +1,8 @@
 """Batch and share-link items of the single table (storage only)."""
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 
 
 class BatchItem(TableItem, discriminator="batch"):
@@ -21,6 +21,8 @@ class BatchItem(TableItem, discriminator="batch"):
     updated_at = UnicodeAttribute()
     version = NumberAttribute()
     share_token = UnicodeAttribute(null=True)
+    grains_id = UnicodeAttribute(null=True)  # the grains it started from (apps.grains)
+    auto_reminders = BooleanAttribute(null=True)  # absent: true (API.md's default)
 
 
 class ShareItem(TableItem, discriminator="share"):

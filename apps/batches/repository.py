@@ -11,14 +11,14 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from apps.batches import keys
 from apps.batches.models import BatchItem, ShareItem
 from apps.core import clock
-from apps.core.dynamodb import transact_write
-from apps.core.models import TableItem
+from apps.core.aws.table import ItemRead, TableItem, WriteOp, transact_write
 from apps.events import repository as events_repository
 from apps.events.models import EventItem
 from apps.events.repository import Event, condition_failed
 
 ITER_PAGE_SIZE = 100
-WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes")
+WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes",
+            "grains_id", "auto_reminders")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Batch:
     sugar_g: float | None = None
     notes: str = ""
     share_token: str | None = None
+    grains_id: str | None = None
+    auto_reminders: bool = True
 
     @property
     def share_url(self) -> str | None:
@@ -76,7 +78,7 @@ def _batch(item: BatchItem) -> Batch:
         started_at=clock.parse(item.started_at), created_at=clock.parse(item.created_at),
         updated_at=clock.parse(item.updated_at), version=int(item.version), temperature_c=item.temperature_c,
         grains_g=item.grains_g, liquid_ml=item.liquid_ml, sugar_g=item.sugar_g, notes=item.notes or "",
-        share_token=item.share_token,
+        share_token=item.share_token, grains_id=item.grains_id, auto_reminders=item.auto_reminders is not False,
     )
 
 
@@ -92,7 +94,8 @@ def _item(batch: Batch) -> BatchItem:
         started_at=_stored(batch.started_at), temperature_c=batch.temperature_c, grains_g=batch.grains_g,
         liquid_ml=batch.liquid_ml, sugar_g=batch.sugar_g, notes=batch.notes or None,
         created_at=_stored(batch.created_at), updated_at=_stored(batch.updated_at), version=batch.version,
-        share_token=batch.share_token,
+        share_token=batch.share_token, grains_id=batch.grains_id,
+        auto_reminders=None if batch.auto_reminders else False,
     )
 
 
@@ -170,6 +173,9 @@ def _actions(changes: dict[str, Any]) -> list:
         if name not in WRITABLE and name != "updated_at":
             raise ValueError(f"not a writable batch field: {name}")
         attribute = getattr(BatchItem, name)
+        if name == "auto_reminders":  # stored only when false (absent: the default, true)
+            actions.append(attribute.remove() if value else attribute.set(False))
+            continue
         actions.append(attribute.remove() if value is None or value == "" else attribute.set(_stored(value)))
     return actions
 
@@ -202,6 +208,32 @@ def batch_update_with_event(*, current: Batch, changes: dict[str, Any], updated_
             return False
         raise
     return True
+
+
+def batch_read(*, user_id: str, batch_id: str) -> ItemRead:
+    """The batch for apps.core.aws.table.read_together (a Batch, or None)."""
+    return ItemRead(BatchItem, keys.user_pk(user_id), keys.batch_sk(batch_id),
+                    lambda item: _batch(item) if item is not None else None)
+
+
+def batch_put_op(*, batch: Batch) -> WriteOp:
+    """Store a new batch, in a write_together() transaction."""
+    item = _item(batch)
+    return lambda transaction: transaction.save(item, condition=BatchItem.PK.does_not_exist())
+
+
+def batch_exists_op(*, user_id: str, batch_id: str) -> WriteOp:
+    """Require the batch to exist (a condition check in a write_together() transaction)."""
+    return lambda transaction: transaction.condition_check(
+        BatchItem, keys.user_pk(user_id), keys.batch_sk(batch_id), condition=BatchItem.PK.exists())
+
+
+def batch_update_op(*, current: Batch, changes: dict[str, Any], updated_at: dt.datetime) -> WriteOp:
+    """Apply `changes` if `current.version` is still stored, in a write_together() transaction."""
+    item = BatchItem(keys.user_pk(current.user_id), keys.batch_sk(current.id))
+    actions = [*_actions({**changes, "updated_at": updated_at}), BatchItem.version.set(current.version + 1)]
+    return lambda transaction: transaction.update(item, actions=actions,
+                                                  condition=BatchItem.version == current.version)
 
 
 def batch_delete(*, user_id: str, batch_id: str) -> None:

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
 from apps.core import clock
-from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField, SchemaNoted
+from apps.core.http.serializers import FastOutputSerializer, InputSerializer, QuantityField, SchemaNoted
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -68,6 +68,15 @@ class BatchFields(InputSerializer):
     sugar_g = QuantityField(min_value=0, max_value=5000, required=False, allow_null=True,
                             help_text="Water kefir: sugar per batch, in grams.")
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, allow_null=True)
+    grains_id = serializers.CharField(
+        max_length=64, required=False, allow_null=True,
+        help_text="The grains it started from: your own, of the batch's kind (else 400 invalid on grains_id). "
+                  "On creation, grains_g defaults to their estimated_mass_g. A PATCH links other grains (grains_g "
+                  "stays as it is); null unlinks. Kept when the grains are deleted.")
+    auto_reminders = serializers.BooleanField(
+        required=False,
+        help_text="Default true: the server keeps this batch's automatic reminders in step with its events and "
+                  "status (see the reminders' `source`). false cancels every pending automatic one.")
 
 
 class BatchCreateInput(BatchFields):
@@ -97,6 +106,8 @@ class BatchOutput(FastOutputSerializer):
     updated_at = UtcDateTimeField()
     version = serializers.IntegerField()
     share_url = serializers.CharField(allow_null=True)
+    grains_id = serializers.CharField(allow_null=True, help_text="The grains it started from, if any.")
+    auto_reminders = serializers.BooleanField()
 
 
 class BatchPageOutput(serializers.Serializer):

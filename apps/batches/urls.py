@@ -1,5 +1,5 @@
 from apps.batches import views
-from apps.core.urls import both
+from apps.core.http.urls import both
 
 urlpatterns = [
     *both("batches", views.BatchListView.as_view(), name="batch-list"),

@@ -20,8 +20,8 @@ from apps.batches.serializers import (
     UtcDateTimeField,
     public_photo_url,
 )
-from apps.core.api import ApiView, validated
-from apps.core.errors import ApiError
+from apps.core.http.api import ApiView, validated
+from apps.core.http.errors import ApiError
 from apps.events import photos
 from apps.events.serializers import EventOutput
 
@@ -43,7 +43,11 @@ class BatchListView(ApiView):
         )
         return Response({"results": BatchOutput(batches, many=True).data, "next_cursor": cursor})
 
-    @extend_schema(request=BatchCreateInput, responses={201: BatchOutput}, summary="Create a batch")
+    @extend_schema(request=BatchCreateInput, responses={201: BatchOutput}, summary="Create a batch",
+                   description="With `auto_reminders` (default true), a new `active` batch gets an automatic "
+                               "`strain` reminder at the model's time for its first cycle (none when that time has "
+                               "passed), a `second_ferment` one a `second_ferment_done`, an `in_fridge` one a weekly "
+                               "`feed`, written in the same transaction as the batch.")
     def post(self, request):
         data = validated(BatchCreateInput, request.data)
         batch = services.batch_create(user_id=self.user_id, **{k: v for k, v in data.items() if v is not None})
@@ -67,7 +71,14 @@ class BatchDetailView(ApiView):
             "Send any writable fields and the `version` you last read. A stale version is `409 conflict` and "
             "nothing changes. A status change must follow the status machine (else `400 invalid_transition` "
             "with `error.fields.status` = the allowed next statuses) and appends a `status_changed` event in "
-            "the same transaction. `null` clears an optional field."
+            "the same transaction. `null` clears an optional field.\n\n"
+            "Automatic reminders follow the change in the same transaction: a new `temperature_c`, `grains_g` or "
+            "`liquid_ml` re-times the pending ones (the part of the cycle already elapsed counts at the old "
+            "conditions); status `second_ferment` places `second_ferment_done`; `in_fridge` cancels `strain` and "
+            "`second_ferment_done` and places a weekly `feed`; `active` starts a new cycle with a `strain`; "
+            "`completed`, `archived` or `auto_reminders: false` cancel every pending automatic reminder, and "
+            "`auto_reminders: true` places what the cycle calls for. Reminders a person created or edited are "
+            "never touched."
         ),
     )
     def patch(self, request, batch_id: str):

@@ -9,12 +9,13 @@ import logging
 
 from django.conf import settings
 
-from apps.core import clock, identity
+from apps.core import clock
+from apps.core.auth import identity
 from kefir import aws
 
 logger = logging.getLogger("kefir.demo")
 DEMO_EMAIL = "test@example.com"
-SEED_ORDER = ["accounts", "batches", "events", "reminders", "devices", "exports"]
+SEED_ORDER = ["accounts", "batches", "events", "grains", "reminders", "devices", "exports"]
 
 
 def demo_user_id() -> str | None:

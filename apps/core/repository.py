@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from apps.core.models import IdempotencyRecord, RevokedUser, TableItem
+from apps.core.aws.table import TableItem
+from apps.core.models import IdempotencyRecord, RevokedUser
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Before the snapshot (`prepare_snapshot`):
   (DynamoDB through PynamoDB, S3, Cognito, django-storages' S3) and the pool's JWKS; one read of each
   kind the API makes (GetItem, Query, GSI Query) of a partition that holds nothing, since botocore
   builds an operation's serializer, parser and endpoint on its first call;
-- the admin's SQLite database, migrated, so a staff sign-in does not pay for it;
+- what apps connect to `hooks.before_snapshot` (the support console migrates its SQLite database, so a
+  staff sign-in does not pay for it);
 - a few requests through the WSGI app that touch nothing remote (health, an unauthenticated list, an
   unknown path, the admin's login page, an unknown share page), so the lazy paths are taken;
 - then every connection is closed, and the garbage collector freezes what init made.
@@ -28,8 +29,9 @@ After a restore (`restore`), in well under 10 ms (`bench/bench_restore.py` measu
 - caches whose freshness counts from when they were filled start again: the JWKS is refetched in the
   background (the snapshot's keys serve meanwhile: see JwksCache.revalidate), the verified-token and
   revocation caches are emptied;
-- the admin's database is checked again: Lambda keeps `/tmp` in the snapshot (it snapshots memory and
-  disk), but the check costs one stat and keeps the admin correct if it ever did not.
+- what apps connect to `hooks.after_restore` (the support console checks its database file again:
+  Lambda keeps `/tmp` in the snapshot, as it snapshots memory and disk, but the check costs one stat and
+  keeps the console correct if it ever did not).
 """
 
 import gc
@@ -67,14 +69,12 @@ def prepare_snapshot() -> None:
     _load_urls_and_views()
     _build_schema()
     _build_clients()
-    from apps.core import repository
-    from apps.core.authentication import prefetch_jwks
+    from apps.core import hooks, repository
+    from apps.core.auth.authentication import prefetch_jwks
 
     repository.table_warm_up()
-    from apps.support import database
-
     prefetch_jwks()
-    database.ensure_migrated()
+    hooks.before_snapshot.send(sender=None)
     for method, path in WARM_UP_PATHS:
         status = serve_internal(method, path)
         if status >= 500:
@@ -89,17 +89,17 @@ def restore() -> None:
     """Make this restored copy of the snapshot its own (see the module's docstring)."""
     import ulid
 
-    from apps.core import revocation
-    from apps.core.authentication import jwks_cache, verified_tokens
-    from apps.support import database
+    from apps.core import hooks
+    from apps.core.auth import revocation
+    from apps.core.auth.authentication import jwks_cache, verified_tokens
 
     random.seed()  # from os.urandom
     ulid.default_generator = ulid.ULIDGenerator()  # python-ulid's documented way to replace it
     close_connections()
     verified_tokens.clear()
     revocation.clear_cache()
-    database.forget_if_missing()
     jwks_cache.revalidate()
+    hooks.after_restore.send(sender=None)
 
 
 def close_connections() -> None:
@@ -107,7 +107,7 @@ def close_connections() -> None:
     from django.core.files.storage import default_storage
     from django.db import connections
 
-    from apps.core.dynamodb import connection
+    from apps.core.aws.table import connection
     from kefir import aws
 
     for client in (*aws.clients(), connection().client, _storage_client(default_storage)):
@@ -167,7 +167,7 @@ def _build_schema() -> None:
 def _build_clients() -> None:
     from django.core.files.storage import default_storage
 
-    from apps.core.dynamodb import connection
+    from apps.core.aws.table import connection
     from kefir import aws
 
     connection().client  # noqa: B018 (PynamoDB creates its botocore client on first use)

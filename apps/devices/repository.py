@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DeleteError, TransactWriteError
 
-from apps.core.dynamodb import transact_write
+from apps.core.aws.table import transact_write
 from apps.devices.models import DeviceItem
 
 DEVICE_PREFIX = "DEVICE#"

@@ -2,7 +2,7 @@ import re
 
 from rest_framework import serializers
 
-from apps.core.serializers import InputSerializer
+from apps.core.http.serializers import InputSerializer
 
 # Expo's push token formats: ExponentPushToken[...] (classic) and ExpoPushToken[...] (newer SDKs).
 EXPO_TOKEN_PATTERN = re.compile(r"^(ExponentPushToken|ExpoPushToken)\[[A-Za-z0-9_-]{8,200}\]$")

@@ -3,7 +3,7 @@
 import logging
 
 from apps.core import clock, ids
-from apps.core.errors import NotFound
+from apps.core.http.errors import NotFound
 from apps.devices import repository
 from apps.devices.repository import Device, DeviceTokenTaken
 

@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from apps.core import ids
-from apps.core.api import ApiView, validated
-from apps.core.cursors import decode_cursor, encode_cursor
-from apps.core.errors import NotFound
+from apps.core.http.api import ApiView, validated
+from apps.core.http.cursors import decode_cursor, encode_cursor
+from apps.core.http.errors import NotFound
 from apps.devices import repository, services
 from apps.devices.serializers import (
     DeviceInSerializer,

@@ -1,9 +1,10 @@
-"""Account erasure: the user's timeline events and photo objects (idempotent)."""
+"""Account erasure: the user's photo objects, upload items and timeline events (idempotent)."""
 
-from apps.events import photos, repository
+from apps.events import photo_deletion, repository
 
 
 def erase_user(*, user_id: str) -> None:
-    """Delete every event of the user and every photo under users/{sub}/batches/."""
+    """Delete every photo of the user (found through their UPLOAD# items, plus the legacy prefix),
+    then every event."""
+    photo_deletion.user_photos_delete(user_id=user_id)
     repository.events_delete(user_id=user_id)
-    photos.delete_prefix(f"{photos.user_prefix(user_id)}batches/")

@@ -1,19 +1,23 @@
 """Timeline events: the only door to event items (keys are private to the repositories)."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from apps.batches import keys
 from apps.batches.models import BatchItem
 from apps.core import clock
-from apps.core.dynamodb import transact_write
-from apps.core.models import TableItem
-from apps.events.models import EventItem
+from apps.core.aws.table import TableItem, WriteOp, transact_write
+from apps.events.models import EventItem, UploadItem
 
 ITER_PAGE_SIZE = 100
+_UPLOAD_PREFIX = "UPLOAD#"
+
+
+def _upload_sk(upload_id: str) -> str:
+    return f"{_UPLOAD_PREFIX}{upload_id}"
 
 
 @dataclass(frozen=True)
@@ -117,18 +121,33 @@ def events_iter(*, user_id: str, batch_id: str | None = None) -> Iterator[Event]
             yield event_from_item(item)
 
 
-def event_create(*, event: Event) -> bool:
-    """Store the event if its batch exists and is the user's (one transaction); False otherwise."""
+def event_create(*, event: Event, upload_id: str | None = None) -> bool:
+    """Store the event if its batch exists and is the user's (one transaction); False otherwise.
+    With `upload_id`, the same transaction marks that upload attached (clearing its TTL), and fails
+    unless it is an unattached upload of the event's batch (see upload_conflicts)."""
     meta = BatchItem(keys.user_pk(event.user_id), keys.batch_sk(event.batch_id))
     try:
         with transact_write() as transaction:
             transaction.condition_check(BatchItem, meta.PK, meta.SK, condition=BatchItem.PK.exists())
             transaction.save(event_item(event), condition=EventItem.PK.does_not_exist())
+            if upload_id is not None:
+                transaction.update(
+                    UploadItem(keys.user_pk(event.user_id), _upload_sk(upload_id)),
+                    actions=[UploadItem.attached.set(True), UploadItem.TTL.remove()],
+                    condition=(UploadItem.PK.exists() & (UploadItem.batch_id == event.batch_id)
+                               & (UploadItem.attached == False)),  # noqa: E712 (a condition, not a test)
+                )
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False
         raise
     return True
+
+
+def event_put_op(*, event: Event) -> WriteOp:
+    """Store a new event, in a write_together() transaction (with its batch's existence checked there)."""
+    item = event_item(event)
+    return lambda transaction: transaction.save(item, condition=EventItem.PK.does_not_exist())
 
 
 def event_get(*, user_id: str, batch_id: str, event_id: str) -> Event | None:
@@ -159,9 +178,34 @@ def event_replace(*, old: Event, new: Event) -> bool:
     return True
 
 
-def event_delete(*, event: Event) -> None:
-    """Remove the event (no error if it is already gone)."""
-    event_item(event).delete()
+def event_delete(*, event: Event, upload_id: str | None = None) -> None:
+    """Remove the event, and with `upload_id` its upload item in the same request (no error if gone)."""
+    if upload_id is None:
+        event_item(event).delete()
+        return
+    with transact_write() as transaction:
+        transaction.delete(event_item(event))
+        transaction.delete(UploadItem(keys.user_pk(event.user_id), _upload_sk(upload_id)))
+
+
+def events_with_photo(*, user_id: str, batch_id: str, photo_key: str) -> list[Event]:
+    """The batch's events whose photo_key is `photo_key` (a filtered Query: the migration's lookup)."""
+    return [event_from_item(item) for item in TableItem.query(
+        keys.user_pk(user_id), TableItem.SK.startswith(keys.event_prefix(batch_id)),
+        filter_condition=EventItem.photo_key == photo_key, page_size=ITER_PAGE_SIZE,
+    ) if isinstance(item, EventItem)]
+
+
+def event_photo_key_replace(*, event: Event, old_key: str, new_key: str) -> bool:
+    """Point the event at `new_key` if it still holds `old_key` (one conditional update); False if not."""
+    try:
+        event_item(event).update(actions=[EventItem.photo_key.set(new_key)],
+                                 condition=EventItem.photo_key == old_key)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def events_delete(*, user_id: str, batch_id: str | None = None) -> int:
@@ -183,3 +227,100 @@ def condition_failed(exc: TransactWriteError) -> bool:
     return exc.cause_response_code == "TransactionCanceledException" and any(
         reason and reason.code == "ConditionalCheckFailed" for reason in (exc.cancellation_reasons or [])
     )
+
+
+# -- photo uploads ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    user_id: str
+    batch_id: str
+    key: str  # the S3 object's key
+    content_type: str
+    created_at: dt.datetime
+    attached: bool = False
+    expires_at: dt.datetime | None = None  # the item's TTL while unattached
+    legacy_key: str | None = None  # migrated uploads: the object's key in the old layout
+
+
+def _upload_from_item(item: UploadItem) -> Upload:
+    ttl = item.TTL
+    return Upload(
+        id=item.upload_id, user_id=item.user_id, batch_id=item.batch_id, key=item.object_key,
+        content_type=item.content_type, created_at=clock.parse(item.created_at), attached=bool(item.attached),
+        expires_at=dt.datetime.fromtimestamp(ttl, dt.UTC) if ttl is not None else None,
+        legacy_key=item.legacy_key,
+    )
+
+
+def _upload_item(upload: Upload) -> UploadItem:
+    return UploadItem(
+        keys.user_pk(upload.user_id), _upload_sk(upload.id), upload_id=upload.id, user_id=upload.user_id,
+        batch_id=upload.batch_id, object_key=upload.key, content_type=upload.content_type,
+        created_at=clock.isoformat(upload.created_at), attached=upload.attached, legacy_key=upload.legacy_key,
+        TTL=clock.epoch_seconds(upload.expires_at) if upload.expires_at else None,
+    )
+
+
+def upload_create(*, upload: Upload) -> bool:
+    """Record an upload if its batch exists and is the user's (one transaction); False otherwise."""
+    meta = BatchItem(keys.user_pk(upload.user_id), keys.batch_sk(upload.batch_id))
+    try:
+        with transact_write() as transaction:
+            transaction.condition_check(BatchItem, meta.PK, meta.SK, condition=BatchItem.PK.exists())
+            transaction.save(_upload_item(upload), condition=UploadItem.PK.does_not_exist())
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def upload_put(*, upload: Upload) -> bool:
+    """Record an upload unless one with its id exists (one conditional put; the migration's journal)."""
+    try:
+        _upload_item(upload).save(condition=UploadItem.PK.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def upload_get(*, user_id: str, upload_id: str) -> Upload | None:
+    """One upload of the user (a strongly consistent GetItem: it is read right after it is written)."""
+    try:
+        item = UploadItem.get(keys.user_pk(user_id), _upload_sk(upload_id), consistent_read=True)
+    except UploadItem.DoesNotExist:
+        return None
+    return _upload_from_item(item) if isinstance(item, UploadItem) else None
+
+
+def uploads_iter(*, user_id: str, batch_id: str | None = None) -> Iterator[Upload]:
+    """Every upload of the user (or of one of their batches: the same Query, filtered), page by page."""
+    condition = UploadItem.batch_id == batch_id if batch_id else None
+    for item in TableItem.query(keys.user_pk(user_id), TableItem.SK.startswith(_UPLOAD_PREFIX),
+                                filter_condition=condition, page_size=ITER_PAGE_SIZE):
+        if isinstance(item, UploadItem):
+            yield _upload_from_item(item)
+
+
+def uploads_of_legacy_key(*, user_id: str, legacy_key: str) -> list[Upload]:
+    """The user's uploads migrated from `legacy_key` (a filtered, strongly consistent Query of their own
+    uploads; at most one, unless a migration is under way)."""
+    return [_upload_from_item(item) for item in TableItem.query(
+        keys.user_pk(user_id), TableItem.SK.startswith(_UPLOAD_PREFIX), consistent_read=True,
+        filter_condition=UploadItem.legacy_key == legacy_key, page_size=ITER_PAGE_SIZE,
+    ) if isinstance(item, UploadItem)]
+
+
+def uploads_delete(*, uploads: Iterable[Upload]) -> int:
+    """Remove these upload items (BatchWriteItem, 25 per request); returns how many."""
+    count = 0
+    with UploadItem.batch_write() as batch:
+        for upload in uploads:
+            batch.delete(UploadItem(keys.user_pk(upload.user_id), _upload_sk(upload.id)))
+            count += 1
+    return count

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.batches.serializers import ClientTimeField, PageQuery, UtcDateTimeField
-from apps.core.serializers import FastOutputSerializer, InputSerializer, QuantityField
+from apps.core.http.serializers import FastOutputSerializer, InputSerializer, QuantityField
 from apps.events import photos
 from apps.events.services import TYPES
 
@@ -40,7 +40,7 @@ class EventOutput(FastOutputSerializer):
     note = serializers.CharField(allow_null=True)
     temperature_c = serializers.FloatField(allow_null=True)
     rating = serializers.IntegerField(allow_null=True)
-    photo_key = serializers.CharField(allow_null=True)
+    photo_key = serializers.CharField(allow_null=True, help_text="photo events: the upload's opaque key")
     photo_url = serializers.SerializerMethodField(help_text="photo events: a presigned GET, valid 300 s")
     status = serializers.CharField(allow_null=True, help_text="status_changed events: the batch's new status")
     created_at = UtcDateTimeField()
@@ -65,6 +65,6 @@ class PresignedPost(serializers.Serializer):
 
 
 class PhotoUploadOutput(serializers.Serializer):
-    photo_key = serializers.CharField()
+    photo_key = serializers.CharField(help_text="Opaque: holds no user id, email, name or time.")
     upload = PresignedPost()
     expires_in = serializers.IntegerField()

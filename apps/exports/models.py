@@ -2,7 +2,7 @@
 
 from pynamodb.attributes import UnicodeAttribute
 
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 
 
 class ExportItem(TableItem, discriminator="export"):

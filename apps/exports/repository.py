@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from apps.core import clock
-from apps.core.dynamodb import transact_write
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem, transact_write
 from apps.exports.models import ExportItem, PendingExportItem
 
 PAGE_SIZE = 100

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.core.serializers import InputSerializer
+from apps.core.http.serializers import InputSerializer
 from apps.exports.services import FORMATS
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from apps.batches import repository as batches_repository
 from apps.core import clock, ids
-from apps.core.errors import NotFound, Unavailable
+from apps.core.http.errors import NotFound, Unavailable
 from apps.events import repository as events_repository
 from apps.exports import package, repository, storage, tabular
 from apps.exports.repository import Export
@@ -66,8 +66,8 @@ def _stale(export: Export, now: dt.datetime) -> bool:
 
 
 def export_request(*, user_id: str, format: str) -> tuple[Export, bool]:
-    """Start a data package of everything the user has; while one is pending, that one instead.
-    Returns (export, started)."""
+    """Record a new pending data package of everything the user has; while one is pending, that one instead.
+    Returns (export, started); apps.exports.tasks.export_start also starts building a new one."""
     for _ in range(3):
         now = clock.now()
         export = Export(
@@ -76,7 +76,6 @@ def export_request(*, user_id: str, format: str) -> tuple[Export, bool]:
         )
         stale_before = now - dt.timedelta(seconds=settings.EXPORT_STALE_AFTER_S)
         if repository.export_start(export=export, stale_before=stale_before):
-            _dispatch(export)
             return export, True
         pending = repository.export_pending(user_id=user_id)
         if pending is not None and pending.status == "pending" and not _stale(pending, now):
@@ -85,16 +84,10 @@ def export_request(*, user_id: str, format: str) -> tuple[Export, bool]:
     raise Unavailable("Another export is finishing; try again in a moment.")
 
 
-def _dispatch(export: Export) -> None:
-    from apps.exports import tasks  # imports zappa (boto3 clients): only when an export starts
-
-    try:
-        tasks.build_export(export.user_id, export.id)
-    except Exception:
-        # The task could not even be handed to Lambda: never leave a pending export nobody builds.
-        repository.export_finish(user_id=export.user_id, export_id=export.id, status="failed", object_key=None,
-                                 finished_at=clock.now())
-        raise
+def export_fail(*, user_id: str, export_id: str) -> None:
+    """Mark a pending export failed (its build could not even be started)."""
+    repository.export_finish(user_id=user_id, export_id=export_id, status="failed", object_key=None,
+                             finished_at=clock.now())
 
 
 def export_build(*, user_id: str, export_id: str) -> str:

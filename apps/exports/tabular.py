@@ -112,9 +112,11 @@ BATCH_COLUMNS = [
     Column("started_at", lambda b: b.started_at),
     Column("temperature_c", lambda b: b.temperature_c),
     Column("grains_g", lambda b: b.grains_g),
+    Column("grains_id", lambda b: b.grains_id),
     Column("liquid_ml", lambda b: b.liquid_ml),
     Column("sugar_g", lambda b: b.sugar_g),
     Column("notes", lambda b: b.notes, text=True),
+    Column("auto_reminders", lambda b: b.auto_reminders),
     Column("share_url", lambda b: b.share_url),
     Column("version", lambda b: b.version),
     Column("created_at", lambda b: b.created_at),
@@ -153,6 +155,7 @@ PROFILE_COLUMNS = [
     Column("created_at", lambda p: p.created_at),
     Column("timezone", lambda p: p.timezone, text=True),
     Column("temperature_unit", lambda p: p.temperature_unit),
+    Column("quiet_hours", lambda p: f"{p.quiet_hours['start']}-{p.quiet_hours['end']}" if p.quiet_hours else None),
 ]
 
 REMINDER_COLUMNS = [
@@ -164,6 +167,8 @@ REMINDER_COLUMNS = [
     Column("status", lambda r: r.status),
     Column("sent_at", lambda r: r.sent_at),
     Column("created_at", lambda r: r.created_at),
+    Column("source", lambda r: r.source),
+    Column("reason", lambda r: r.reason, text=True),
 ]
 
 # The push token is left out on purpose: it addresses the phone, and a data package is a file
@@ -173,4 +178,54 @@ DEVICE_COLUMNS = [
     Column("platform", lambda d: d.platform),
     Column("name", lambda d: d.name, text=True),
     Column("created_at", lambda d: d.created_at),
+]
+
+
+@dataclass(frozen=True)
+class GrainsRow:
+    """Grains with what the API shows beside them: the estimated mass when the export was made and the
+    growth rate as growth per week."""
+
+    grains: Any
+    estimated_mass_g: float
+    growth_per_week: float
+
+
+GRAINS_COLUMNS = [
+    Column("id", lambda r: r.grains.id),
+    Column("name", lambda r: r.grains.name, text=True),
+    Column("kind", lambda r: r.grains.kind),
+    Column("mass_g", lambda r: r.grains.mass_g),
+    Column("mass_at", lambda r: r.grains.mass_at),
+    Column("estimated_mass_g", lambda r: r.estimated_mass_g),
+    Column("growth_per_week", lambda r: r.growth_per_week),
+    Column("growth_source", lambda r: r.grains.growth_source),
+    Column("growth_based_on", lambda r: r.grains.growth_based_on),
+    Column("acquired_at", lambda r: r.grains.acquired_at),
+    Column("notes", lambda r: r.grains.notes, text=True),
+    Column("split_from", lambda r: r.grains.split_from),
+    Column("version", lambda r: r.grains.version),
+    Column("created_at", lambda r: r.grains.created_at),
+    Column("updated_at", lambda r: r.grains.updated_at),
+]
+
+
+@dataclass(frozen=True)
+class GrainsHistoryRow:
+    """A grains history entry with its grains' name, for a spreadsheet reader."""
+
+    entry: Any
+    grains_name: str | None
+
+
+GRAINS_HISTORY_COLUMNS = [
+    Column("id", lambda r: r.entry.id),
+    Column("grains_id", lambda r: r.entry.grains_id),
+    Column("grains_name", lambda r: r.grains_name, text=True),
+    Column("type", lambda r: r.entry.type),
+    Column("mass_g", lambda r: r.entry.mass_g),
+    Column("at", lambda r: r.entry.at),
+    Column("note", lambda r: r.entry.note, text=True),
+    Column("other_grains_id", lambda r: r.entry.other_grains_id),
+    Column("created_at", lambda r: r.entry.created_at),
 ]

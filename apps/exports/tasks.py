@@ -1,14 +1,24 @@
-"""The export's background work. On Lambda, zappa's @task invokes the function again asynchronously
-(InvocationType=Event) with this task; anywhere else (no AWS_LAMBDA_FUNCTION_NAME) it runs in-process,
-before the caller returns: see zappa.asynchronous.task."""
+"""The export's background work: built in another invocation of the Lambda function (apps.core.aws.tasks), or
+in-process anywhere else."""
 
-from zappa.asynchronous import task
+from apps.core.aws.tasks import run_in_background
+from apps.exports import services
+from apps.exports.repository import Export
 
 
-@task
+def export_start(*, user_id: str, format: str) -> tuple[Export, bool]:
+    """Request a data package (services.export_request) and start building it when it is a new one."""
+    export, started = services.export_request(user_id=user_id, format=format)
+    if started:
+        try:
+            run_in_background(build_export, export.user_id, export.id)
+        except Exception:
+            # The task could not even be handed to Lambda: never leave a pending export nobody builds.
+            services.export_fail(user_id=export.user_id, export_id=export.id)
+            raise
+    return export, started
+
+
 def build_export(user_id: str, export_id: str) -> str:
     """Build the data package of a pending export (arguments stay JSON-serializable for the Lambda event)."""
-    from apps.exports import services
-
     return services.export_build(user_id=user_id, export_id=export_id)
-

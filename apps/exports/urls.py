@@ -1,4 +1,4 @@
-from apps.core.urls import both
+from apps.core.http.urls import both
 from apps.exports import views
 
 urlpatterns = [

@@ -4,9 +4,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from apps.core import clock
-from apps.core.api import ApiView, validated
-from apps.core.renderers import JSONRenderer
-from apps.exports import services
+from apps.core.http.api import ApiView, validated
+from apps.core.http.renderers import JSONRenderer
+from apps.exports import services, tasks
 from apps.exports.serializers import ExportAcceptedSerializer, ExportRequestSerializer, ExportSerializer
 
 CSV_DESCRIPTION = (
@@ -72,13 +72,13 @@ class ExportsView(ApiView):
             "The export was accepted and is being built: poll `GET /api/v1/exports/{id}`. While an export "
             "of the caller is pending, another request answers 202 with that pending export (whatever its "
             "format) instead of starting a second one. The package is one zip: `manifest.json`, one file per "
-            "entity type (profile, batches, events, reminders, devices; CSV or JSON by `format`) and the "
-            "photo files under `photos/`. It is deleted after 7 days."))},
+            "entity type (profile, batches, events, reminders, devices, grains, grains_history; CSV or JSON by "
+            "`format`) and the photo files under `photos/`. It is deleted after 7 days."))},
         summary="Start a package of all the caller's data",
     )
     def post(self, request):
         body = validated(ExportRequestSerializer, request.data)
-        export, _started = services.export_request(user_id=self.user_id, format=body["format"])
+        export, _started = tasks.export_start(user_id=self.user_id, format=body["format"])
         return Response(ExportAcceptedSerializer({"id": export.id, "status": "pending"}).data, status=202)
 
 

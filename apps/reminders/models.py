@@ -1,8 +1,8 @@
 """Reminder and push-ticket items (storage only)."""
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 
 
 class ReminderItem(TableItem, discriminator="reminder"):
@@ -21,6 +21,31 @@ class ReminderItem(TableItem, discriminator="reminder"):
     claim_id = UnicodeAttribute(null=True)
     claimed_until_ms = NumberAttribute(null=True)
     attempts = NumberAttribute(default=0)
+    # Reminders that follow the batch: "auto" (placed by the server) or "user" (absent on older items: user);
+    # why this time; and, for auto ones, the model's time before quiet hours moved it, when the ferment spoils
+    # and the reason without what quiet hours added (re-placing them when the settings change starts there).
+    source = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    model_due_at = UnicodeAttribute(null=True)
+    spoils_at = UnicodeAttribute(null=True)
+    reason_base = UnicodeAttribute(null=True)
+
+
+class FollowItem(TableItem, discriminator="reminder_follow"):
+    """A batch's cycle state and its pending auto reminders (see apps.reminders.repository)."""
+
+    batch_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # JSON of apps.reminders.follow.Cycle
+    pending = UnicodeSetAttribute(null=True)  # "{kind}:{reminder_id}" of each pending auto reminder
+    rev = NumberAttribute()
+
+
+class CalibrationItem(TableItem, discriminator="reminder_calibration"):
+    """The user's completed cycles' samples (actual / model time), oldest first, per kind."""
+
+    milk = ListAttribute(of=NumberAttribute, null=True)
+    water = ListAttribute(of=NumberAttribute, null=True)
+    rev = NumberAttribute()
 
 
 class RunWatermarkItem(TableItem, discriminator="reminder_watermark"):

@@ -4,24 +4,29 @@ The scheduled run (every 5 minutes, `process_due`):
 1. reads the watermarks (one Query) and the push receipts of earlier runs' tickets;
 2. queries each shard's due-index hours since its watermark (repository.py explains both);
 3. sends the due reminders itself if there are at most REMINDER_RUN_CAPACITY of them; otherwise it invokes
-   one worker per shard (`tasks.deliver_shard`) asynchronously through Zappa's async tasks (a Lambda
-   Event invoke; outside Lambda Zappa calls the function in-process), each with 1/REMINDER_SHARDS of
-   Expo's rate. A static split costs no DynamoDB request, where a shared token-bucket item would cost one
-   per Expo request and be the one item every worker writes; the shards are near-even (a hash of ids).
+   one worker per shard (`tasks.start_shard`) asynchronously (a Lambda Event invoke of this function's
+   published version, apps.core.aws.tasks.run_in_background; outside Lambda the worker runs in-process),
+   each with 1/REMINDER_SHARDS of Expo's rate. A static split costs no DynamoDB request, where a shared
+   token-bucket item would cost one per Expo request and be the one item every worker writes; the shards
+   are near-even (a hash of ids).
 4. writes the watermarks of what it completed.
 
-Delivery, per chunk of 100 due reminders: ONE conditional claim (a TransactWriteItems; the lease lasts
+Delivery, per chunk of up to 100 due reminders (fewer by one per batch with automatic reminders in it,
+whose FOLLOW update the settlement carries: `_chunks`): ONE conditional claim (a TransactWriteItems; the lease lasts
 CLAIM_FOR, well past a run's budget), ONE BatchGetItem for their batches, one Query per user not seen yet
 for the devices, pushes of at most 100 messages per Expo request (gzipped, paced to the run's share of
-600/s), then ONE settlement transaction, conditional on still holding the claim, and a BatchWriteItem per
-25 push tickets. On 429, 5xx or a timeout the run keeps its claims and retries with exponential backoff
-and jitter while its budget lasts; when the budget runs out the reminders go back to pending ("unsent",
-no attempt counted), never failed. So none is lost (a dead worker's claims expire; the next run takes
+600/s), then ONE settlement transaction, conditional on still holding the claim, which also takes the
+automatic reminders that leave pending out of their batches' FOLLOW pending sets (one update per batch, in
+the same transaction as its reminders, so a set never names a reminder that is no longer pending), and a
+BatchWriteItem per 25 push tickets. On 429, 5xx or a timeout the run keeps its claims and retries with
+exponential backoff and jitter while its budget lasts; when the budget runs out the reminders go back to
+pending ("unsent", no attempt counted), never failed. So none is lost (a dead worker's claims expire; the next run takes
 them) and none is pushed twice (only the claim holder pushes; a lease outlives the budget).
 A crash after Expo accepted a push but before the settlement is the one case that can push twice.
 
 `_Delivery.delivered` is the one place where "these reminders were delivered" is settled: what must follow
-a delivery (the next weekly fridge feed, say) belongs there.
+a delivery belongs there. It places the next weekly feed of grains resting in the fridge after an automatic
+`feed` was sent (services.follow_next_feed: one read and one transaction, once a week per resting batch).
 """
 
 import datetime as dt
@@ -44,8 +49,9 @@ logger = logging.getLogger("kefir.reminders")
 MAX_ATTEMPTS = 3  # runs that found no device to push to (or Expo refused every message) before "failed"
 CLAIM_FOR = dt.timedelta(minutes=10)
 LOOKBACK = dt.timedelta(hours=48)
-# The watermark stays this far behind a run's start: a reminder may be written due up to a minute in the
-# past (services.PAST_TOLERANCE), and the index lags its table by up to a second or so.
+# The watermark stays this far behind a run's start: a reminder is never indexed before the hour it is
+# written in (repository.due_index_keys), but the index lags its table by up to a second or so, and the
+# clocks of the writer and of the run may differ a little.
 WATERMARK_MARGIN = dt.timedelta(minutes=10)
 # Expo's receipts are ready some minutes after the push and kept for a day; one still missing after
 # RECEIPT_GIVE_UP is not waited for again.
@@ -92,6 +98,7 @@ class RunReport:
     devices_removed: int = 0
     receipts_checked: int = 0
     workers: int = 0  # shard workers the run fanned out to
+    placed: int = 0  # automatic weekly feeds placed after one was sent
     messages_per_request: list[int] = field(default_factory=list)
     by_workers: "WorkerTotals" = field(default_factory=lambda: WorkerTotals())
 
@@ -170,8 +177,7 @@ class _Delivery:
         """Deliver what can be of `due` (soonest first); the reminders left pending."""
         self.report.due += len(due)
         left: list[Reminder] = []
-        for start in range(0, len(due), CHUNK):
-            chunk = due[start:start + CHUNK]
+        for chunk in _chunks(due):
             if self.budget.exhausted():
                 left += chunk
                 self.report.skipped += len(chunk)
@@ -305,8 +311,45 @@ class _Delivery:
 
     def delivered(self, reminders: list[Reminder]) -> None:
         """THE place where delivery is settled: `reminders` were pushed and are now stored as sent (the
-        settlement above committed, under our claim). Whatever must follow a delivery goes here."""
+        settlement above committed, under our claim, and an automatic one left its batch's pending set in
+        it). Whatever must follow a delivery goes here: for grains resting in the fridge, the next weekly
+        feed is placed when one is sent (API.md)."""
         self.report.sent += len(reminders)
+        for reminder in reminders:
+            if reminder.source == "auto" and reminder.kind == "feed":
+                self.next_feed(reminder)
+
+    def next_feed(self, sent: Reminder) -> None:
+        # The follow rules: only runs that send a weekly feed need them. One read and one transaction (2
+        # requests) per feed sent, once a week per resting batch.
+        from apps.reminders import services
+
+        try:
+            if services.follow_next_feed(sent=sent) is not None:
+                self.report.placed += 1
+        except Exception:  # a failure here must not undo or repeat the push that just went out
+            logger.exception("the next weekly feed was not placed", extra={"reminder_id": sent.id})
+
+
+def _chunks(due: list[Reminder]) -> list[list[Reminder]]:
+    """`due` in order, cut so that each chunk's settlement fits in ONE transaction of at most CHUNK items: a
+    reminder each, plus one FOLLOW update per batch with automatic reminders in the chunk (repository.py)."""
+    chunks: list[list[Reminder]] = []
+    chunk: list[Reminder] = []
+    batches: set[tuple[str, str]] = set()
+    for reminder in due:
+        follow = (reminder.user_id, reminder.batch_id) if reminder.source == "auto" else None
+        need = 1 + (1 if follow is not None and follow not in batches else 0)
+        if chunk and len(chunk) + len(batches) + need > CHUNK:
+            chunks.append(chunk)
+            chunk, batches = [], set()
+            need = 1 + (1 if follow is not None else 0)
+        chunk.append(reminder)
+        if follow is not None:
+            batches.add(follow)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 def _due_since(watermark: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -316,7 +359,8 @@ def _due_since(watermark: dt.datetime | None, now: dt.datetime) -> dt.datetime:
 
 def _next_watermark(now: dt.datetime, left: list[Reminder]) -> dt.datetime:
     """Where the next run reads from: the hour of the earliest reminder left pending, at the latest the
-    hour of now - WATERMARK_MARGIN."""
+    hour of now - WATERMARK_MARGIN. A reminder written already past due is indexed under a later hour than
+    its due_at's (repository.due_index_keys): its due_at's hour is then earlier than needed, never later."""
     position = min([now - WATERMARK_MARGIN, *(r.due_at for r in left)])
     return position.replace(minute=0, second=0, microsecond=0)
 
@@ -384,13 +428,13 @@ def run_scheduled(*, now: dt.datetime) -> RunReport:
     if total > capacity:
         # More than one run sends in its budget: one worker per shard, each with its share of Expo's rate.
         repository.watermarks_put(due={}, receipts_from=receipts_from, at=now)
-        from apps.reminders import tasks  # Zappa's async task (imports zappa; only needed here)
+        from apps.reminders import tasks  # the workers' entry point (only needed here)
 
         for shard in shards:
-            result = tasks.deliver_shard(shard=shard, now=clock.isoformat(now),
-                                         since=clock.isoformat(since[shard]), workers=len(shards))
+            result = tasks.start_shard(shard=shard, now=clock.isoformat(now), since=clock.isoformat(since[shard]),
+                                       workers=len(shards))
             report.workers += 1
-            if isinstance(result, dict):  # run in-process (not on Lambda): its report
+            if result is not None:  # run in-process (not on Lambda): its report
                 report.add(result)
         return report
     delivery = _Delivery(now, rate_per_s=_rate(), budget=budget, report=report)

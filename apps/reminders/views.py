@@ -2,10 +2,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.core import clock
-from apps.core.api import ApiView, validated
+from apps.core.http.api import ApiView, validated
 from apps.reminders import services
 from apps.reminders.repository import Reminder
 from apps.reminders.serializers import (
+    CalibrationSerializer,
     ReminderCreateSerializer,
     ReminderListQuerySerializer,
     ReminderListSerializer,
@@ -20,7 +21,8 @@ def _out(reminder: Reminder) -> dict:
         "id": reminder.id, "batch_id": reminder.batch_id, "kind": reminder.kind,
         "due_at": clock.isoformat(reminder.due_at), "message": reminder.message, "status": reminder.status,
         "sent_at": clock.isoformat(reminder.sent_at) if reminder.sent_at else None,
-        "created_at": clock.isoformat(reminder.created_at),
+        "created_at": clock.isoformat(reminder.created_at), "source": reminder.source,
+        "reason": reminder.reason,
     }
 
 
@@ -52,7 +54,9 @@ class ReminderDetailView(ApiView):
         return Response(_out(services.reminder_get(user_id=self.user_id, reminder_id=reminder_id)))
 
     @extend_schema(request=ReminderUpdateSerializer, responses=ReminderSerializer,
-                   summary="Move a pending reminder or change its message (409 once sent, failed or cancelled)")
+                   summary="Move a pending reminder or change its message (409 once sent, failed or cancelled)",
+                   description="An automatic reminder (`source: auto`) becomes the user's (`source: user`): the "
+                               "server no longer moves or cancels it.")
     def patch(self, request, reminder_id: str):
         body = validated(ReminderUpdateSerializer, request.data)
         reminder = services.reminder_update(user_id=self.user_id, reminder_id=reminder_id,
@@ -69,11 +73,28 @@ class ReminderDetailView(ApiView):
 
 class SuggestionListView(ApiView):
     @extend_schema(responses=SuggestionListSerializer, summary="When to strain, second-ferment or feed this batch",
-                   description="Computed by the kefir timing model from the batch's kind, status, start, "
-                               "temperature (22 °C if unknown) and grains-to-liquid ratio (1:15 milk, 1:16 water "
-                               "if unknown). Steps already overdue are due now.")
+                   description="Computed by the kefir timing model from the batch's kind, status, current cycle (its "
+                               "last `fed`, or its start; with what already elapsed counted at the conditions it ran "
+                               "at), temperature (22 °C if unknown; a later `temperature` event wins) and "
+                               "grains-to-liquid ratio (1:15 milk, 1:16 water if unknown), times the user's "
+                               "calibration factor. Steps already overdue are due now. Suggestions show the model's "
+                               "time as it is: only automatic reminders move out of quiet hours.")
     def get(self, request, batch_id: str):
         suggestions = services.reminder_suggestions(user_id=self.user_id, batch_id=batch_id)
         return Response({"results": [
-            {"kind": s.kind, "due_at": clock.isoformat(s.due_at), "reason": s.reason} for s in suggestions
+            {"kind": s.kind, "due_at": clock.isoformat(s.due_at), "reason": s.reason, "warnings": list(s.warnings)}
+            for s in suggestions
         ]})
+
+
+class CalibrationView(ApiView):
+    @extend_schema(responses=CalibrationSerializer, summary="How fast the caller's grains are, per kind of kefir",
+                   description="A completed cycle runs from a cycle's start (the batch's start or a `fed` event) to "
+                               "the next `strained`, and counts when it took 4 to 96 hours. `factor` is the median, "
+                               "over the last 10 completed cycles of that kind, of the actual time ÷ the model's "
+                               "time for the conditions the cycle ran at, clamped to 0.5..2.0; 1.0 with "
+                               "`based_on: 0` before any. Suggestions and automatic reminders use the model's time "
+                               "times the factor.")
+    def get(self, request):
+        found = services.calibration_of(user_id=self.user_id)
+        return Response({kind: {"factor": round(c.factor, 3), "based_on": c.based_on} for kind, c in found.items()})

@@ -8,12 +8,16 @@ from apps.accounts import repository as accounts
 from apps.accounts.providers import IdentityUser, get_provider
 from apps.batches import repository as batches
 from apps.batches.repository import Batch
+from apps.core import clock
 from apps.devices import repository as devices
 from apps.devices.repository import Device
 from apps.events.photos import photo_url
 from apps.events.repository import Event
 from apps.exports import repository as exports
 from apps.exports.repository import Export
+from apps.grains import repository as grains
+from apps.grains import services as grains_services
+from apps.grains.repository import Grains
 from apps.reminders import repository as reminders
 from apps.reminders.repository import Reminder
 from apps.support import repository
@@ -21,8 +25,18 @@ from apps.support.repository import AuditEntry
 
 SUB_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 BATCHES_SHOWN = 100
+GRAINS_SHOWN = 100
 TIMELINE_SHOWN = 100
 AUDIT_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class GrainsLine:
+    """Grains as the app shows them: with their estimated mass now and growth per week."""
+
+    grains: Grains
+    estimated_mass_g: float
+    growth_per_week_percent: float
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,8 @@ class UserOverview:
     profile: accounts.Profile | None
     batches: list[Batch]
     more_batches: bool
+    grains: list[GrainsLine]
+    more_grains: bool
     reminders: list[Reminder]
     devices: list[Device]
     exports: list[Export]
@@ -65,17 +81,23 @@ def user_identity(*, user_id: str) -> IdentityUser | None:
 
 
 def user_overview(*, user_id: str) -> UserOverview | None:
-    """The user's identity, profile, batches, reminders, devices, exports and recent audit entries; None if unknown."""
+    """The user's identity, profile, batches, grains, reminders, devices, exports and recent audit entries; None
+    if unknown."""
     identity = user_identity(user_id=user_id)
     if identity is None:
         return None
     user_id = identity.sub
     listed = list(itertools.islice(batches.batches_iter(user_id=user_id), BATCHES_SHOWN + 1))
+    their_grains = list(itertools.islice(grains.grains_iter(user_id=user_id), GRAINS_SHOWN + 1))
+    now = clock.now()
     return UserOverview(
         identity=identity,
         profile=accounts.profile_get(user_id=user_id),
         batches=listed[:BATCHES_SHOWN],
         more_batches=len(listed) > BATCHES_SHOWN,
+        grains=[GrainsLine(g, grains_services.estimated_mass_g(g, now=now),
+                           round(grains_services.growth_per_week(g) * 100, 1)) for g in their_grains[:GRAINS_SHOWN]],
+        more_grains=len(their_grains) > GRAINS_SHOWN,
         reminders=sorted(reminders.reminders_of(user_id=user_id), key=lambda r: r.due_at, reverse=True),
         devices=devices.devices_all(user_id=user_id),
         exports=exports.exports_of(user_id=user_id),

@@ -8,7 +8,7 @@ from apps.accounts.deletion import account_delete
 from apps.accounts.providers import get_provider
 from apps.batches.services import share_revoke
 from apps.core import clock, ids
-from apps.core.errors import NotFound
+from apps.core.http.errors import NotFound
 from apps.devices.services import device_delete
 from apps.reminders.processor import process_due
 from apps.reminders.services import reminder_cancel, reminder_get, reminder_update
@@ -59,7 +59,7 @@ ACTIONS: dict[str, SupportAction] = {action.name: action for action in (
                   "Sign-in disabled.", destructive=True),
     SupportAction("enable", "Enable sign-in", "user", "The user will be able to sign in again.", "Sign-in enabled."),
     SupportAction("delete_account", "Delete the account", "user",
-                  "Every batch, event, photo, reminder, device, share link and export of this user, and the "
+                  "Every batch, event, photo, grains, reminder, device, share link and export of this user, and the "
                   "identity itself, will be erased. This cannot be undone.", "Account deleted.", destructive=True),
     SupportAction("cancel_reminder", "Cancel reminder", "reminder",
                   "The reminder will not be sent (a finished one is removed from the list).", "Reminder cancelled.",

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_protect
 from apps.accounts import services as accounts
 from apps.accounts.views import client_ip
 from apps.core import ids
-from apps.core.errors import ApiError, NotFound
+from apps.core.http.errors import ApiError, NotFound
 from apps.support import database, overview, repository, services, staff
 from apps.support.forms import CodeForm, EmailForm, UserSearchForm
 

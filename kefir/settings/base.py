@@ -40,14 +40,15 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.reminders",
     "apps.devices",
+    "apps.grains",
     "apps.exports",
     "apps.support",
 ]
 
 MIDDLEWARE = [
-    "apps.core.middleware.RequestIdMiddleware",
-    "apps.core.middleware.AccessLogMiddleware",
-    "apps.core.middleware.BodySizeLimitMiddleware",
+    "apps.core.http.middleware.RequestIdMiddleware",
+    "apps.core.http.middleware.AccessLogMiddleware",
+    "apps.core.http.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (admin, browsable API) straight from the app, also behind the Zappa handler.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,7 +95,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 # A CSRF refusal under /api/ answers in API.md's envelope; the support console keeps Django's page.
-CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "apps.core.http.views.csrf_failure"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -196,16 +197,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kefir <no-reply@kefir.local>")
 REST_FRAMEWORK = {
     # Bearer tokens first; a staff member signed in at /admin/ can also use the browsable API (CSRF enforced).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apps.core.authentication.CognitoAccessTokenAuthentication",
+        "apps.core.auth.authentication.CognitoAccessTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
-        "apps.core.renderers.JSONRenderer",
+        "apps.core.http.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "apps.core.errors.exception_handler",
+    "EXCEPTION_HANDLER": "apps.core.http.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
@@ -219,11 +220,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
     "PREPROCESSING_HOOKS": [
         "apps.accounts.openapi.register_bearer_scheme",
-        "apps.core.schema.drop_trailing_slash_twins",
+        "apps.core.http.schema.drop_trailing_slash_twins",
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "apps.core.schema.add_error_responses",
+        "apps.core.http.schema.add_error_responses",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several resources have a `kind` and a `status`, each with its own values: name each set.
@@ -234,6 +235,10 @@ SPECTACULAR_SETTINGS = {
         "ReminderStatusEnum": "apps.reminders.services.STATUSES",
         "ExportStatusEnum": ["pending", "ready", "failed"],
         "ExportPendingStatusEnum": ["pending"],
+        "TypeEnum": "apps.events.services.TYPES",  # the name it had before grains history entries had a type
+        "GrainsHistoryTypeEnum": "apps.grains.serializers.HISTORY_TYPES",
+        "GrainsGrowthSourceEnum": "apps.grains.serializers.GROWTH_SOURCES",
+        "GrainsSplitToEnum": "apps.grains.services.SPLIT_TARGETS",
     },
 }
 
@@ -264,7 +269,7 @@ LOGGING = {
         "pynamodb": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         "werkzeug": {"level": "WARNING"},
-        # Zappa's own Common Log line per request repeats our access line (apps.core.middleware) with the
+        # Zappa's own Common Log line per request repeats our access line (apps.core.http.middleware) with the
         # raw path, which may hold a share token (/b/<token>): ours names the route pattern instead.
         "zappa.wsgi": {"level": "WARNING"},
     },

@@ -6,7 +6,8 @@ import logging
 import pytest
 from django.core import mail
 
-from apps.core import clock, identity
+from apps.core import clock
+from apps.core.auth import identity
 from kefir import aws
 from tests import factory
 
@@ -48,7 +49,7 @@ def test_the_whole_flow_login_verify_me_refresh_logout(api):
     me = api.get("/api/v1/me")
     assert me.status_code == 200
     assert me.json()["email"] == "new.person@example.com"
-    assert me.json()["settings"] == {"timezone": "UTC", "temperature_unit": "C"}
+    assert me.json()["settings"] == {"timezone": "UTC", "temperature_unit": "C", "quiet_hours": None}
 
     refreshed = api.post(REFRESH, {"refresh_token": tokens["refresh_token"]}, format="json")
     assert refreshed.status_code == 200

@@ -5,7 +5,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from apps.accounts import deletion, repository
 from apps.accounts.providers import get_provider
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 from kefir import aws
 from tests import factory, faults
 

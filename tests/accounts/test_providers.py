@@ -4,7 +4,7 @@ provider is exercised here for everything moto supports (its CUSTOM_AUTH login c
 import pytest
 
 from apps.accounts.providers import CognitoProvider, LocalProvider, get_provider
-from apps.core.errors import Invalid, NotAuthenticated
+from apps.core.http.errors import Invalid, NotAuthenticated
 from tests import factory
 
 

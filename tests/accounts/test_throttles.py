@@ -6,7 +6,7 @@ from django.core import mail
 
 from apps.accounts import services
 from apps.core import clock
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 
 LOGIN = "/api/v1/auth/login"
 T0 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC)

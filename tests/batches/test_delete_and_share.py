@@ -17,6 +17,7 @@ def objects_under(prefix: str) -> list[str]:
 def test_delete_cascades_to_events_share_link_photos_and_tells_other_apps(user_api, user, api):
     batch, kept = create_batch(user_api), create_batch(user_api, name="kept")
     key = upload(user_api, batch["id"])
+    upload(user_api, batch["id"])  # never attached
     kept_key = upload(user_api, kept["id"])
     user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "photo", "photo_key": key}, format="json")
     add_event(user_api, batch["id"])
@@ -36,8 +37,9 @@ def test_delete_cascades_to_events_share_link_photos_and_tells_other_apps(user_a
     assert list(events_repository.events_iter(user_id=user.id, batch_id=batch["id"])) == []
     assert repository.share_get(token=token) is None
     assert api.get(f"/api/v1/public/b/{token}").status_code == 404
-    assert objects_under(f"users/{user.id}/batches/{batch['id']}/") == []
-    assert objects_under(f"users/{user.id}/batches/{kept['id']}/") == [kept_key]
+    # Photos are found through their UPLOAD# items: the deleted batch's go (attached or not), the other stays.
+    assert objects_under("") == [kept_key]
+    assert [u.key for u in events_repository.uploads_iter(user_id=user.id)] == [kept_key]
     assert len(list(events_repository.events_iter(user_id=user.id, batch_id=kept["id"]))) == 1
 
 

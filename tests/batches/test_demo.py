@@ -13,7 +13,7 @@ def test_the_demo_user_sees_two_batches_with_timelines(user, user_api):
     assert {(b["kind"], b["status"]) for b in batches} == {("milk", "active"), ("water", "in_fridge")}
     milk = next(b for b in batches if b["kind"] == "milk")
     assert (milk["temperature_c"], milk["grains_g"], milk["liquid_ml"]) == (22, 15, 250)
-    assert milk["started_at"] == "2026-02-28T12:00:00.000Z"
+    assert milk["started_at"] == "2026-02-25T08:00:00.000Z"
     for batch in batches:
         timeline = user_api.get(f"/api/v1/batches/{batch['id']}").json()["timeline"]
         assert len(timeline) >= 3

@@ -24,6 +24,7 @@ def test_erasure_removes_batches_events_share_links_and_photos_and_can_run_twice
     assert list(events_repository.events_iter(user_id=user.id)) == []
     assert repository.share_get(token=token) is None
     assert api.get(f"/b/{token}").status_code == 404
-    listing = aws.client("s3").list_objects_v2(Bucket=settings.PHOTOS_BUCKET, Prefix=f"users/{user.id}/")
+    listing = aws.client("s3").list_objects_v2(Bucket=settings.PHOTOS_BUCKET)
     assert key not in [o["Key"] for o in listing.get("Contents", [])]
+    assert list(events_repository.uploads_iter(user_id=user.id)) == []
     assert len(list(events_repository.events_iter(user_id=other_user.id))) == 1

@@ -107,8 +107,8 @@ def test_malformed_authorization_headers_are_rejected(api, header):
 @pytest.fixture
 def jwks(settings):
     """The pool's JWKS served through a counting relay, with an empty key cache."""
-    from apps.core import identity
-    from apps.core.authentication import jwks_cache
+    from apps.core.auth import identity
+    from apps.core.auth.authentication import jwks_cache
 
     with CountingJwks(identity.pool_config().jwks_url) as relay:
         settings.COGNITO_JWKS_URL = relay.url
@@ -136,7 +136,7 @@ def test_an_unknown_kid_refreshes_the_jwks_at_most_once_per_interval(api, user, 
 def test_after_a_restore_the_keys_are_refetched_in_the_background_while_requests_go_on(api, user, jwks):
     import threading
 
-    from apps.core.authentication import jwks_cache
+    from apps.core.auth.authentication import jwks_cache
 
     assert call(api, user.access_token).status_code == 200
     jwks.hold()
@@ -152,7 +152,7 @@ def test_after_a_restore_the_keys_are_refetched_in_the_background_while_requests
 
 
 def test_tokens_of_a_revoked_user_stop_working_at_once(api, user):
-    from apps.core import revocation
+    from apps.core.auth import revocation
 
     assert call(api, user.access_token).status_code == 200
     revocation.revoke(user.id)
@@ -160,7 +160,8 @@ def test_tokens_of_a_revoked_user_stop_working_at_once(api, user):
 
 
 def test_revocation_reaches_other_processes_within_the_check_interval(api, user, settings):
-    from apps.core import repository, revocation
+    from apps.core import repository
+    from apps.core.auth import revocation
 
     assert call(api, user.access_token).status_code == 200
     # Another process erased the account: only the table knows.
@@ -171,7 +172,7 @@ def test_revocation_reaches_other_processes_within_the_check_interval(api, user,
 
 
 def test_the_revocation_check_is_cached_per_process(api, user):
-    from apps.core.dynamodb import count_requests
+    from apps.core.aws.counting import count_requests
 
     call(api, user.access_token)
     with count_requests() as counter:
@@ -181,7 +182,7 @@ def test_the_revocation_check_is_cached_per_process(api, user):
 
 
 def test_a_verified_token_is_remembered_only_until_it_expires():
-    from apps.core.authentication import VerifiedTokens
+    from apps.core.auth.authentication import VerifiedTokens
 
     remembered = VerifiedTokens(size=2)
     remembered.put(("iss", "client", "expired"), {"exp": time.time() - 60, "sub": "a"})
@@ -194,7 +195,7 @@ def test_a_verified_token_is_remembered_only_until_it_expires():
 
 
 def test_a_remembered_token_is_checked_again_for_another_app_client(api, user, settings):
-    from apps.core import identity
+    from apps.core.auth import identity
 
     assert call(api, user.access_token).status_code == 200
     settings.COGNITO_APP_CLIENT_ID = "another-app-client"
@@ -203,7 +204,7 @@ def test_a_remembered_token_is_checked_again_for_another_app_client(api, user, s
 
 
 def test_a_failed_prefetch_leaves_the_first_request_to_fetch_the_keys(api, user, settings, caplog):
-    from apps.core import authentication
+    from apps.core.auth import authentication
 
     settings.COGNITO_JWKS_URL = "http://127.0.0.1:9/.well-known/jwks.json"  # nothing listens on port 9
     authentication.prefetch_jwks()
@@ -213,7 +214,7 @@ def test_a_failed_prefetch_leaves_the_first_request_to_fetch_the_keys(api, user,
 
 
 def test_a_prefetch_after_the_keys_are_cached_fetches_nothing(api, user, jwks):
-    from apps.core import authentication
+    from apps.core.auth import authentication
 
     assert call(api, user.access_token).status_code == 200
     authentication.prefetch_jwks()

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.core.cursors import decode_cursor, encode_cursor
-from apps.core.errors import Invalid
+from apps.core.http.cursors import decode_cursor, encode_cursor
+from apps.core.http.errors import Invalid
 
 pytestmark = pytest.mark.urls("tests.core.urls")
 

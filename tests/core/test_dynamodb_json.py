@@ -9,8 +9,8 @@ from django.conf import settings as django_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apps.core.dynamodb import connection
-from apps.core.dynamodb_json import DynamoDBParserFactory
+from apps.core.aws.dynamodb_json import DynamoDBParserFactory
+from apps.core.aws.table import connection
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 names = st.text(min_size=1, max_size=8)

@@ -62,7 +62,7 @@ def test_dynamodb_unreachable_is_503_unavailable_with_retry_after(user, settings
     from botocore.exceptions import EndpointConnectionError
     from pynamodb.exceptions import QueryError
 
-    from apps.core.errors import to_api_error
+    from apps.core.http.errors import to_api_error
 
     wrapped = QueryError("Failed to query items", EndpointConnectionError(endpoint_url="http://x"))
     error = to_api_error(wrapped)
@@ -107,7 +107,7 @@ def test_with_csrf_checks_as_a_browser_an_unknown_api_path_is_still_a_404(prefix
 
 
 def test_a_csrf_refusal_is_the_envelope_under_api_and_djangos_page_elsewhere(rf):
-    from apps.core.views import csrf_failure
+    from apps.core.http.views import csrf_failure
 
     for extra in ({}, STAGE):
         refused = csrf_failure(rf.post("/api/v1/things", **extra), reason="CSRF cookie not set.")

@@ -1,6 +1,6 @@
 import json
 
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 
 
 def test_health_is_ok_without_auth_and_touches_nothing_remote(api):

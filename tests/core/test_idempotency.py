@@ -1,6 +1,6 @@
 import pytest
 
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 
 pytestmark = pytest.mark.urls("tests.core.urls")
 

@@ -5,7 +5,7 @@ from django.conf import settings
 
 from apps.batches import keys
 from apps.batches.models import BatchItem
-from apps.core.models import TableItem
+from apps.core.aws.table import TableItem
 from kefir import aws
 
 

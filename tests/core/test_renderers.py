@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail
 
-from apps.core.renderers import JSONRenderer
+from apps.core.http.renderers import JSONRenderer
 
 texts = st.text(max_size=12) | st.sampled_from(["\u2028", "a\u2029b", "é ☕ 🥛", '"\\/', "\x00\x1f"])
 integers = st.integers(min_value=-(2**63), max_value=2**63 - 1)

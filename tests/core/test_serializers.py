@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from apps.batches.repository import Batch
 from apps.batches.serializers import BatchOutput
-from apps.core.serializers import FastOutputSerializer, InputSerializer, _class_plan
+from apps.core.http.serializers import FastOutputSerializer, InputSerializer, _class_plan
 from apps.events.repository import Event
 from apps.events.serializers import EventOutput
 
@@ -48,12 +48,12 @@ def test_fast_output_is_drfs_output():
 def test_a_mapping_or_a_missing_attribute_takes_drfs_path():
     mapping = {"id": "b9", "name": "M", "kind": "milk", "status": "fermenting", "started_at": NOW, "temperature_c": 20,
                "grains_g": None, "liquid_ml": None, "sugar_g": None, "notes": "", "created_at": NOW,
-               "updated_at": NOW, "version": 1, "share_url": None}
+               "updated_at": NOW, "version": 1, "share_url": None, "auto_reminders": True}
     data = BatchOutput(mapping).data
     assert data["id"] == "b9" and data["temperature_c"] == 20.0
 
     class Partial:
-        id, name, kind, status, notes, version = "b8", "W", "water", "fermenting", "", 2
+        id, name, kind, status, notes, version, auto_reminders = "b8", "W", "water", "fermenting", "", 2, True
         started_at = created_at = updated_at = NOW
 
     data = BatchOutput(Partial()).data  # the missing fields allow null: DRF renders None

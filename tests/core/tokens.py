@@ -6,7 +6,7 @@ import uuid
 import jwt
 from moto.utilities.utils import load_resource
 
-from apps.core import identity
+from apps.core.auth import identity
 
 
 def emulator_private_key():

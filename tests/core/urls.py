@@ -6,8 +6,8 @@ from django.urls import path
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.core.api import ApiView
-from apps.core.cursors import decode_cursor, encode_cursor
+from apps.core.http.api import ApiView
+from apps.core.http.cursors import decode_cursor, encode_cursor
 from kefir.urls import handler400, handler403, handler404, handler500  # noqa: F401 (the root URLconf names them)
 from kefir.urls import urlpatterns as project_urlpatterns
 

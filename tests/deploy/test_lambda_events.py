@@ -25,7 +25,7 @@ from zappa.handler import LambdaHandler
 from zappa.handler import lambda_handler as zappa_lambda_handler
 
 from apps.batches import services as batches
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 from apps.events import services as events
 from bench import zappa_events
 from tests import factory

@@ -15,12 +15,13 @@ def assert_unavailable(response):
 def test_s3_unavailable_when_a_photo_event_checks_its_upload_is_503_and_writes_nothing(user_api, user):
     batch = create_batch(user_api)
     key = upload(user_api, batch["id"])
-    with faults.s3(fault="s3-unavailable", operations={"HeadObject"}) as failed:
+    with faults.s3(fault="s3-unavailable", operations={"PutObjectTagging"}) as failed:
         response = user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "photo", "photo_key": key},
                                  format="json")
-    assert failed == ["HeadObject"]
+    assert failed == ["PutObjectTagging", "PutObjectTagging"]  # attached=true, then the undo: attached=false
     assert_unavailable(response)
     assert list(repository.events_iter(user_id=user.id, batch_id=batch["id"])) == []
+    assert [u.attached for u in repository.uploads_iter(user_id=user.id)] == [False]
 
 
 def test_s3_unreachable_when_granting_an_upload_is_still_a_grant(user_api):

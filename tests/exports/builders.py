@@ -35,10 +35,16 @@ def make_event(user_id: str, batch_id: str, **overrides) -> events_repository.Ev
 
 
 def make_photo_event(user_id: str, batch_id: str, content: bytes = JPEG_BYTES) -> events_repository.Event:
-    """A photo event whose object exists in the bucket (as after the app's presigned upload)."""
-    key = photos.photo_key(user_id=user_id, batch_id=batch_id, photo_id=ids.new_id(), content_type="image/jpeg")
-    aws.client("s3").put_object(Bucket=settings.PHOTOS_BUCKET, Key=key, Body=content, ContentType="image/jpeg")
-    return make_event(user_id, batch_id, type="photo", photo_key=key)
+    """A photo event whose object exists in the bucket, with its attached upload item (as after the app's
+    presigned upload and the event that took it)."""
+    upload_id = photos.new_upload_id()
+    upload = events_repository.Upload(id=upload_id, user_id=user_id, batch_id=batch_id,
+                                      key=photos.photo_key(upload_id), content_type="image/jpeg",
+                                      created_at=clock.now(), attached=True)
+    assert events_repository.upload_put(upload=upload)
+    aws.client("s3").put_object(Bucket=settings.PHOTOS_BUCKET, Key=upload.key, Body=content,
+                                ContentType="image/jpeg", Tagging="attached=true")
+    return make_event(user_id, batch_id, type="photo", photo_key=upload.key)
 
 
 def make_events(user_id: str, batch_id: str, count: int, *, start: dt.datetime | None = None) -> None:

@@ -1,7 +1,7 @@
 """The proof of DELETE /api/v1/me: after it, nothing of the user remains anywhere we store data.
 
 The user first uses every feature through the API (profile, batches, a shared batch, events, an
-uploaded photo, a reminder, a device, a finished export); a second
+uploaded photo, a reminder, grains weighed and split, a device, a finished export); a second
 user does the same and must keep everything. Then the whole table is scanned and the whole bucket
 listed (fine in a test, never on a request path).
 """
@@ -40,11 +40,16 @@ def _use_every_feature(client, *, device_token: str, idempotency_key: str | None
     reminder = client.post("/api/v1/reminders", {"batch_id": batch_id, "kind": "strain", "due_at": due_at},
                            format="json")
     assert reminder.status_code == 201, reminder.content
+    grains = client.post("/api/v1/grains", {"name": "Grains", "kind": "milk", "mass_g": 20}, format="json")
+    assert grains.status_code == 201, grains.content
+    grains_url = f"/api/v1/grains/{grains.json()['id']}"
+    assert client.post(f"{grains_url}/weighings", {"mass_g": 22}, format="json").status_code == 201
+    assert client.post(f"{grains_url}/splits", {"mass_g": 5, "to": "new"}, format="json").status_code == 201
     device = client.post("/api/v1/devices", {"token": device_token, "platform": "android"}, format="json")
     assert device.status_code == 201
     export = client.post("/api/v1/exports", {"format": "json"}, format="json")
     assert client.get(f"/api/v1/exports/{export.json()['id']}").json()["status"] == "ready"
-    return {"share_token": share.json()["token"]}
+    return {"share_token": share.json()["token"], "photo_key": upload.json()["photo_key"]}
 
 
 def _scan_table() -> list[dict]:
@@ -86,17 +91,19 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     me = (user.id, user.email, mine["share_token"])
     # The check below can see the user: every kind of item they own mentions them.
     assert {item["ItemType"]["S"] for item in _scan_table() if _mentions(item, me)} == {
-        "profile", "batch", "share", "event", "reminder", "device", "export"}
-    assert any(user.id in key for key in _bucket_keys())
+        "profile", "batch", "share", "event", "reminder", "reminder_follow", "device", "export", "upload",
+        "grains", "grains_log"}
+    assert any(user.id in key for key in _bucket_keys())  # the export (exports/{sub}/...)
+    assert mine["photo_key"] in _bucket_keys()  # photo keys name nobody: the item is how erasure finds them
     theirs_before = [item for item in _scan_table() if _mentions(item, (other_user.id,))]
-    their_objects_before = sorted(k for k in _bucket_keys() if other_user.id in k)
+    their_objects_before = sorted(k for k in _bucket_keys() if k != mine["photo_key"] and user.id not in k)
 
     response = user_api.delete("/api/v1/me")
     assert response.status_code == 204
 
     remaining = [item for item in _scan_table() if _mentions(item, me)]
     # The one exception: the marker that makes the erased user's still-unexpired tokens fail
-    # (apps.core.revocation). It names the sub in its key and holds nothing else of the user.
+    # (apps.core.auth.revocation). It names the sub in its key and holds nothing else of the user.
     assert len(remaining) == 1, [item["PK"] for item in remaining]
     (marker,) = remaining
     assert set(marker) == {"PK", "SK", "ItemType", "revoked_at", "TTL"}
@@ -108,13 +115,14 @@ def test_after_delete_me_nothing_of_the_user_remains_but_the_revocation_marker(u
     assert dt.timedelta(0) < expires - revoked_at <= dt.timedelta(seconds=settings.REVOKED_USER_RETENTION_S)
 
     assert [key for key in _bucket_keys() if user.id in key] == []
+    assert mine["photo_key"] not in _bucket_keys()
     assert not _identity_exists(user.email)
     assert user_api.get("/api/v1/me").status_code == 401
     assert other_api.get(f"/api/v1/public/b/{mine['share_token']}").status_code == 404
 
     # The other user keeps every item and object.
     assert [item for item in _scan_table() if _mentions(item, (other_user.id,))] == theirs_before
-    assert sorted(k for k in _bucket_keys() if other_user.id in k) == their_objects_before
+    assert sorted(_bucket_keys()) == their_objects_before
     assert other_api.get("/api/v1/me").status_code == 200
 
 
@@ -156,11 +164,11 @@ def _fail_half_way(client) -> None:
 
 
 def test_an_erasure_that_failed_half_way_is_finished_by_running_it_again(user, user_api):
-    _use_every_feature(user_api, device_token="ExponentPushToken[retry1234567]")
+    mine = _use_every_feature(user_api, device_token="ExponentPushToken[retry1234567]")
     _fail_half_way(user_api)
-    assert any(user.id in key for key in _bucket_keys())  # the photos were not deleted
+    assert mine["photo_key"] in _bucket_keys()  # the photos were not deleted
     deletion.account_delete(user_id=user.id)
-    assert [key for key in _bucket_keys() if user.id in key] == []
+    assert [key for key in _bucket_keys() if user.id in key or key == mine["photo_key"]] == []
     assert [i["PK"]["S"] for i in _scan_table() if _mentions(i, (user.id, user.email))] == [f"REVOKED#{user.id}"]
     assert not _identity_exists(user.email)
 

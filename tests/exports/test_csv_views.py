@@ -5,7 +5,7 @@ import io
 from django.http import StreamingHttpResponse
 
 from apps.core import clock
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 from apps.events import repository as events_repository
 from tests import faults
 from tests.exports import builders
@@ -27,10 +27,11 @@ def test_batches_csv_is_a_streamed_dated_attachment_with_one_header_row(user_api
     assert response["Content-Disposition"] == 'attachment; filename="kefir-batches-2026-11-23.csv"'
     assert response["X-Request-ID"]
     rows = _rows(response)
-    assert rows[0] == ["id", "name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml",
-                       "sugar_g", "notes", "share_url", "version", "created_at", "updated_at"]
-    assert rows[1:] == [[batch.id, "Morning milk", "milk", "active", "2026-11-23T22:30:00.000Z", "-2", "20", "500",
-                         "", "", "", "1", "2026-11-23T22:30:00.000Z", "2026-11-23T22:30:00.000Z"]]
+    assert rows[0] == ["id", "name", "kind", "status", "started_at", "temperature_c", "grains_g", "grains_id",
+                       "liquid_ml", "sugar_g", "notes", "auto_reminders", "share_url", "version", "created_at",
+                       "updated_at"]
+    assert rows[1:] == [[batch.id, "Morning milk", "milk", "active", "2026-11-23T22:30:00.000Z", "-2", "20", "",
+                         "500", "", "", "true", "", "1", "2026-11-23T22:30:00.000Z", "2026-11-23T22:30:00.000Z"]]
 
 
 def test_batches_csv_quotes_tricky_text_and_neutralises_formulas_but_not_numbers(user_api, user):

@@ -56,7 +56,7 @@ def test_a_csv_export_becomes_ready_and_its_zip_holds_every_entity_and_the_photo
     archive = _download(user_api, export_id)
 
     assert set(archive.namelist()) == {"manifest.json", "profile.csv", "batches.csv", "events.csv", "reminders.csv",
-                                       "devices.csv", f"photos/{photo.id}.jpg"}
+                                       "devices.csv", "grains.csv", "grains_history.csv", f"photos/{photo.id}.jpg"}
     assert archive.read(f"photos/{photo.id}.jpg") == builders.JPEG_BYTES
     assert _csv(archive, "profile.csv")[0]["email"] == user.email
     batches = _csv(archive, "batches.csv")
@@ -70,7 +70,8 @@ def test_a_csv_export_becomes_ready_and_its_zip_holds_every_entity_and_the_photo
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["export_id"] == export_id and manifest["format"] == "csv"
     assert {f["name"]: f["rows"] for f in manifest["files"]} == {
-        "profile.csv": 1, "batches.csv": 1, "events.csv": 2, "reminders.csv": 1, "devices.csv": 1}
+        "profile.csv": 1, "batches.csv": 1, "events.csv": 2, "reminders.csv": 1, "devices.csv": 1, "grains.csv": 0,
+        "grains_history.csv": 0}
     assert manifest["photos"] == {"folder": "photos/", "files": 1, "missing": 0}
     assert _bucket_keys().count(f"exports/{user.id}/{export_id}.zip") == 1
 
@@ -86,6 +87,36 @@ def test_a_json_export_holds_one_json_array_per_entity_type(user_api, user):
     (event,) = json.loads(archive.read("events.json"))
     assert event["photo_file"] in names
     assert json.loads(archive.read("reminders.json")) == []
+
+
+def test_grains_and_their_history_are_in_the_package_as_csv_and_json(user_api, user):
+    week = dt.timedelta(days=7)
+    with clock.frozen(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)) as advance:
+        grains = user_api.post("/api/v1/grains", {"name": "=Anna's grains", "kind": "milk", "mass_g": 20,
+                                                  "notes": "from Anna"}, format="json").json()
+        advance(week)
+        weighed = user_api.post(f"/api/v1/grains/{grains['id']}/weighings", {"mass_g": 24}, format="json")
+        assert weighed.status_code == 201
+        split = user_api.post(f"/api/v1/grains/{grains['id']}/splits", {"mass_g": 4, "to": "new", "note": "jar 2"},
+                              format="json").json()
+        batch = user_api.post("/api/v1/batches", {"name": "b", "kind": "milk", "grains_id": grains["id"]},
+                              format="json").json()
+        advance(week)  # the package shows the estimate when it is made: 20 g at +10 %/week
+        archives = {fmt: _download(user_api, _start(user_api, fmt)) for fmt in ("csv", "json")}
+    rows = {row["id"]: row for row in _csv(archives["csv"], "grains.csv")}
+    assert rows[grains["id"]]["name"] == "'=Anna's grains" and rows[grains["id"]]["mass_g"] == "20"
+    assert rows[grains["id"]]["estimated_mass_g"] == "22" and rows[grains["id"]]["notes"] == "from Anna"
+    assert rows[split["created"]["id"]]["split_from"] == grains["id"]
+    history = _csv(archives["csv"], "grains_history.csv")
+    assert sorted((h["grains_id"] == grains["id"], h["type"], h["mass_g"]) for h in history) == [
+        (False, "created", "4"), (True, "created", "20"), (True, "split", "4"), (True, "weighed", "24")]
+    assert {h["grains_name"] for h in history if h["grains_id"] == grains["id"]} == {"'=Anna's grains"}
+    assert [(b["id"], b["grains_id"]) for b in _csv(archives["csv"], "batches.csv")] == [(batch["id"], grains["id"])]
+    as_json = json.loads(archives["json"].read("grains.json"))
+    assert {g["id"]: g["estimated_mass_g"] for g in as_json} == {grains["id"]: 22, split["created"]["id"]: 4.4}
+    assert len(json.loads(archives["json"].read("grains_history.json"))) == 4
+    manifest = json.loads(archives["json"].read("manifest.json"))
+    assert {f["name"]: f["rows"] for f in manifest["files"]}["grains_history.json"] == 4
 
 
 def test_the_status_shows_a_download_url_valid_for_300_seconds_and_the_expiry(user_api):

@@ -113,8 +113,10 @@ def all_due(*, now, lookback=dt.timedelta(hours=48)):
 
 
 def make_batch(api, **overrides):
-    """A batch created through the public API as `api`'s user; its JSON."""
-    fields = {"name": "Morning kefir", "kind": "milk", "temperature_c": 23.0, "grains_g": 20.0, "liquid_ml": 300.0}
+    """A batch created through the public API as `api`'s user; its JSON. Without automatic reminders unless
+    asked (`auto_reminders=True`): most tests here are about the reminders a person makes."""
+    fields = {"name": "Morning kefir", "kind": "milk", "temperature_c": 23.0, "grains_g": 20.0, "liquid_ml": 300.0,
+              "auto_reminders": False}
     fields.update(overrides)
     if isinstance(fields.get("started_at"), dt.datetime):
         fields["started_at"] = clock.isoformat(fields["started_at"])

@@ -179,13 +179,21 @@ def test_erasure_removes_every_reminder_and_is_idempotent(user, user_api, batch)
     assert all_due(now=NOW + dt.timedelta(hours=2)) == []
 
 
-def test_the_demo_seeds_pending_reminders_for_the_active_batch_only(user, user_api, frozen):
+def test_the_demo_user_has_a_calibrated_history_auto_reminders_and_quiet_hours(user, user_api, frozen):
+    from apps.accounts import demo as account_demo
+    from apps.batches import demo as batch_demo
+    from apps.events import demo as event_demo
     from apps.reminders import demo
 
-    demo.seed(user_id=user.id, email=user.email, now=NOW)
-    assert repository.reminders_of(user_id=user.id) == []  # no batch yet: nothing
-    active = make_batch(user_api, started_at=NOW)
-    demo.seed(user_id=user.id, email=user.email, now=NOW)
-    seeded = user_api.get("/api/v1/reminders").json()["results"]
-    assert len(seeded) == 2
-    assert {r["batch_id"] for r in seeded} == {active["id"]} and {r["status"] for r in seeded} == {"pending"}
+    for module in (account_demo, batch_demo, event_demo, demo):
+        module.seed(user_id=user.id, email=user.email, now=NOW)
+    settings = user_api.get("/api/v1/me").json()["settings"]
+    assert settings["timezone"] == "Europe/Berlin" and settings["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+    calibration = user_api.get("/api/v1/me/calibration").json()
+    assert calibration["milk"]["based_on"] == 3 and 1.1 < calibration["milk"]["factor"] < 1.25
+    assert calibration["water"]["based_on"] == 1
+    pending = {(r["kind"], r["source"]): r for r in user_api.get("/api/v1/reminders?status=pending").json()["results"]}
+    assert set(pending) == {("strain", "auto"), ("feed", "auto")}
+    assert "your grains' own pace (from 3 cycles)" in pending[("strain", "auto")]["reason"]
+    # The milk was fed at 14:05 CET yesterday and is ready ~26 h later: this afternoon, outside quiet hours.
+    assert pending[("strain", "auto")]["due_at"].startswith("2026-03-02T1")

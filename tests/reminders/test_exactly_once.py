@@ -1,5 +1,6 @@
 """Exactly-once delivery on an engine whose conditional writes are atomic (dynalite), with real concurrency:
-two processes, eight overlapping runs each, every reminder pushed once (counted at the fake Expo)."""
+two processes, eight overlapping runs each, every reminder pushed once (counted at the fake Expo), the
+automatic ones among them taken out of their batches' FOLLOW pending sets."""
 
 import json
 import os
@@ -10,6 +11,7 @@ from collections import Counter
 from django.conf import settings
 
 USERS, REMINDERS, THREADS = 10, 200, 8
+TOTAL = REMINDERS + USERS  # and one automatic reminder per user's batch
 
 
 def _run(dynalite, expo, *args, background=False):
@@ -39,6 +41,9 @@ def test_overlapping_runs_in_two_processes_push_every_reminder_exactly_once(dyna
     assert [r["errors"] for r in results] == [[], []]
     deliveries = Counter(m["data"]["reminder_id"] for m in expo.pushed_messages())
     assert set(deliveries) == set(ids) and set(deliveries.values()) == {1}
-    assert sum(r["sent"] for r in results) == REMINDERS
-    assert sum(r["claimed"] for r in results) == REMINDERS  # no reminder was claimed by two runs
-    assert _run(dynalite, expo, "statuses", USERS) == {"sent": REMINDERS}
+    assert len(ids) == TOTAL
+    assert sum(r["sent"] for r in results) == TOTAL
+    assert sum(r["claimed"] for r in results) == TOTAL  # no reminder was claimed by two runs
+    assert _run(dynalite, expo, "statuses", USERS) == {"sent": TOTAL}
+    # Each sent automatic reminder left its batch's pending set (a second single write there), once.
+    assert _run(dynalite, expo, "pending_sets", USERS) == {"pending": [], "revs": [2]}

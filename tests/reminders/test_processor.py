@@ -10,7 +10,7 @@ from django.conf import settings
 
 from apps.batches import repository as batches_repository
 from apps.core import clock
-from apps.core.dynamodb import count_requests
+from apps.core.aws.counting import count_requests
 from apps.devices import repository as devices_repository
 from apps.reminders import repository
 from apps.reminders.processor import CLAIM_FOR, process_due
@@ -80,6 +80,24 @@ def test_a_reminder_whose_batch_vanished_is_dropped_not_sent(user, user_api, exp
     report = process_due()
     assert report.dropped == 1 and expo.push_requests == []
     assert status_of(user_api, reminder) == "cancelled"
+
+
+def test_an_auto_reminder_whose_batch_and_follow_state_vanished_is_dropped_alone(user, user_api, expo, frozen):
+    # A batch deleted halfway: its item and its FOLLOW item are gone, its auto strain is still due. The
+    # settlement's FOLLOW update is refused (no item), so the reminder is written without it.
+    batch = make_batch(user_api, auto_reminders=True, started_at=NOW)
+    register_device(user_api)
+    (strain,) = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert strain["source"] == "auto"
+    batches_repository.batch_delete(user_id=user.id, batch_id=batch["id"])
+    repository.follow_delete(user_id=user.id, batch_id=batch["id"])
+    frozen(dt.timedelta(hours=20))
+    with count_requests() as counter:
+        report = process_due()
+    assert report.dropped == 1 and expo.push_requests == []
+    assert status_of(user_api, strain) == "cancelled"
+    # claim; the settlement with the FOLLOW update (cancelled: no such item); the settlement alone
+    assert counter.operations.count("TransactWriteItems") == 3
 
 
 @pytest.fixture
@@ -287,29 +305,39 @@ def test_an_empty_run_reads_only_the_hours_since_the_last_completed_run(frozen, 
     assert empty.count == 16 * 1 + 1 + 2 == 19
 
 
-def _population(users: int, reminders: int, due_from: dt.datetime) -> list[str]:
+def _population(users: int, reminders: int, due_from: dt.datetime, *, auto: bool = False) -> list[str]:
     """`users` owners with a batch and a device each, and `reminders` due reminders spread over them,
-    written through the services (user ids need no identity here)."""
+    written through the services (user ids need no identity here). With `auto`, each batch started 21 hours
+    before `due_from` (the model's first ferment at 22 °C), so its automatic strain reminder is due then too:
+    those come too."""
     from apps.batches.services import batch_create
     from apps.devices.services import device_register
     from apps.reminders.services import reminder_schedule
 
     batches = []
+    started_at = due_from - dt.timedelta(hours=21) if auto else None
     for n in range(users):
         user_id = f"user-{n:03d}"
-        batches.append(batch_create(user_id=user_id, name=f"Batch {n}", kind="milk"))
+        batches.append(batch_create(user_id=user_id, name=f"Batch {n}", kind="milk", started_at=started_at))
         device_register(user_id=user_id, token=new_token(), platform="ios")
     ids = []
     for n in range(reminders):
         batch = batches[n % users]
         ids.append(reminder_schedule(user_id=batch.user_id, batch_id=batch.id, kind="strain",
                                      due_at=due_from + dt.timedelta(seconds=n)).id)
+    if auto:
+        for batch in batches:
+            (strain,) = [r for r in repository.reminders_of(user_id=batch.user_id, status="pending", batch_id=batch.id)
+                         if r.source == "auto"]
+            assert strain.kind == "strain" and strain.due_at <= due_from
+            ids.append(strain.id)
     return ids
 
 
 def test_a_throttled_delivery_stays_within_2_requests_per_reminder(expo, frozen, no_real_waits):
     process_due()  # an earlier, empty run left watermarks
-    ids = _population(25, 250, NOW)
+    ids = _population(25, 225, NOW, auto=True)  # and 25 automatic ones, one per batch
+    assert len(ids) == 250
     frozen(dt.timedelta(minutes=5))
     expo.fail_next(1, status=429)  # Expo throttles once
     with count_requests() as counter:
@@ -318,7 +346,7 @@ def test_a_throttled_delivery_stays_within_2_requests_per_reminder(expo, frozen,
     operations = Counter(counter.operations)
     assert operations == {
         "Query": 1 + 16 * 2 + 1 + 25,  # watermarks, due hours 08-09 of 16 shards, ticket hour, 25 owners' devices
-        "TransactWriteItems": 3 + 3,  # claims and settlements, 100 a request: kept through the retry
+        "TransactWriteItems": 3 + 3,  # claims and settlements, 100 items a request: kept through the retry
         "BatchGetItem": 1,  # the 25 batches
         "BatchWriteItem": 10 + 1,  # 250 push tickets, 25 a request; the watermarks
     }
@@ -326,9 +354,19 @@ def test_a_throttled_delivery_stays_within_2_requests_per_reminder(expo, frozen,
     assert counter.count / report.sent == pytest.approx(0.308) and counter.count <= 2 * report.sent
     deliveries = Counter(m["data"]["reminder_id"] for m in expo.pushed_messages())
     assert set(deliveries) == set(ids) and set(deliveries.values()) == {1}
-    assert [len(request) for request in expo.push_requests] == [100, 100, 50]
+    # The 25 automatic ones are due first: their chunk holds 75 reminders and the 25 FOLLOW updates of their
+    # batches, so that its settlement is still ONE transaction of 100 items.
+    assert [len(request) for request in expo.push_requests] == [75, 100, 75]
     assert expo.gzipped_requests == 4  # the refused request was gzipped too
     assert sum(no_real_waits) > 0  # a backoff, and waits for the rate (simulated)
+    # Each automatic one left its batch's pending set in its settlement (rev 1 at creation, 2 after).
+    from apps.batches.repository import batches_iter
+    from apps.core.aws.table import read_together
+
+    owners = [f"user-{n:03d}" for n in range(25)]
+    follows = read_together(*[repository.follow_read(user_id=owner, batch_id=batch.id)
+                              for owner in owners for batch in batches_iter(user_id=owner)])
+    assert [state.pending for state in follows] == [{}] * 25 and {state.rev for state in follows} == {2}
 
 
 def test_a_429_is_retried_after_its_retry_after(user_api, expo, frozen, no_real_waits):
@@ -405,3 +443,115 @@ def test_receipts_expo_could_not_give_are_read_on_a_later_run(user, user_api, ex
     report = process_due()
     assert report.receipts_checked == 1 and report.devices_removed == 1
     assert devices_repository.devices_all(user_id=user.id) == []
+
+
+# --- automatic reminders ---------------------------------------------------------------------------------------
+
+def fridge_batch(api):
+    batch = make_batch(api, auto_reminders=True, status="in_fridge", started_at=NOW)
+    (feed,) = api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert (feed["kind"], feed["source"]) == ("feed", "auto")
+    return batch, feed
+
+
+def test_sending_a_weekly_fridge_feed_places_the_next_one(user_api, expo, frozen):
+    batch, feed = fridge_batch(user_api)
+    register_device(user_api)
+    assert clock.parse(feed["due_at"]) == NOW + dt.timedelta(days=7)
+    frozen(dt.timedelta(days=7, minutes=1))
+    with count_requests() as counter:
+        report = process_due()
+    assert (report.sent, report.placed) == (1, 1)
+    # Claimed (one transaction), marked sent with its batch's pending set (one more); the next one placed
+    # after one read (the batch, its follow state, the profile, the calibration) in one more.
+    assert counter.operations.count("TransactWriteItems") == 3 and counter.operations.count("TransactGetItems") == 1
+    found = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}&status=pending").json()["results"]
+    assert [(r["kind"], r["source"]) for r in found] == [("feed", "auto")]
+    assert clock.parse(found[0]["due_at"]) == NOW + dt.timedelta(days=14)
+    assert "about once a week" in found[0]["reason"]
+
+
+def test_after_21_days_of_rest_the_feeds_reason_says_so(user_api, expo, frozen):
+    batch, _ = fridge_batch(user_api)
+    register_device(user_api)
+    for _ in range(3):
+        frozen(dt.timedelta(days=7))
+        assert process_due().sent == 1
+    (fourth,) = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}&status=pending").json()["results"]
+    assert clock.parse(fourth["due_at"]) == NOW + dt.timedelta(days=28)
+    assert fourth["reason"].startswith("resting in the fridge for 28 days by then: over 3 weeks")
+
+
+def test_no_next_feed_once_the_batch_left_the_fridge(user_api, expo, frozen):
+    batch, feed = fridge_batch(user_api)
+    register_device(user_api)
+    frozen(dt.timedelta(days=7, minutes=1))
+    # The person moved the batch out of the fridge after the feed was claimed by nobody yet: the feed is
+    # cancelled with the status change, so nothing is sent and nothing placed.
+    current = user_api.get(f"/api/v1/batches/{batch['id']}").json()
+    user_api.patch(f"/api/v1/batches/{batch['id']}", {"version": current["version"], "status": "completed"},
+                   format="json")
+    report = process_due()
+    assert (report.sent, report.placed) == (0, 0)
+    assert user_api.get(f"/api/v1/reminders/{feed['id']}").json()["status"] == "cancelled"
+
+
+def test_a_sent_auto_strain_leaves_the_batchs_pending_set_so_the_next_event_works(user_api, expo, frozen):
+    batch = make_batch(user_api, auto_reminders=True, started_at=NOW)
+    register_device(user_api)
+    frozen(dt.timedelta(hours=20))
+    with count_requests() as counter:
+        assert process_due().sent == 1
+    # The claim, then the settlement: marking an auto reminder sent is one transaction with its batch's
+    # pending set (no write of its own).
+    assert counter.operations.count("TransactWriteItems") == 2 and "UpdateItem" not in counter.operations
+    response = user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "temperature", "temperature_c": 25},
+                             format="json")
+    assert response.status_code == 201
+    sent = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert [r["status"] for r in sent] == ["sent"]
+
+
+def test_an_auto_reminder_that_failed_leaves_the_pending_set_too(user_api, expo, frozen):
+    batch = make_batch(user_api, auto_reminders=True, started_at=NOW)  # no device: every run fails it
+    frozen(dt.timedelta(hours=20))
+    for _ in range(3):
+        process_due()
+        frozen(dt.timedelta(minutes=5))
+    (failed,) = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert failed["status"] == "failed"
+    response = user_api.post(f"/api/v1/batches/{batch['id']}/events", {"type": "fed"}, format="json")
+    assert response.status_code == 201
+    found = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    kinds = [(r["kind"], r["status"]) for r in found]
+    assert ("strain", "pending") in kinds
+
+
+def test_a_reminder_written_already_past_due_behind_the_watermark_is_still_sent(user, user_api, expo, frozen):
+    """The due index's contract (repository.due_index_keys): whatever writer puts a pending reminder due
+    before a run's watermark (a quiet-hours move, a re-placement from an old model time, a demo seed), the
+    next run, reading only the hours since its watermark, still finds it."""
+    from apps.core import ids
+
+    batch = make_batch(user_api)
+    register_device(user_api)
+    process_due()
+    frozen(dt.timedelta(hours=3))
+    process_due()  # 12:00: the watermarks move to 11:00
+    assert set(repository.watermarks_get().due.values()) == {NOW + dt.timedelta(hours=2)}
+    past = NOW + dt.timedelta(minutes=30)  # 09:30, hours behind the watermark
+    now = clock.now()
+    repository.reminder_put(reminder=repository.Reminder(
+        id=ids.new_id(at=now), user_id=user.id, batch_id=batch["id"], kind="strain", due_at=past, message=None,
+        status="pending", sent_at=None, created_at=now, updated_at=now))
+    frozen(dt.timedelta(minutes=5))
+    with count_requests() as counter:
+        report = process_due()
+    assert report.sent == 1
+    # Still only the hours since the watermark, 11:00 and 12:00 of every shard, and 2 requests for it.
+    assert Counter(counter.operations) == {
+        "Query": 1 + 16 * 2 + 1 + 1,  # watermarks, due hours, the receipts' hour, the owner's devices
+        "TransactWriteItems": 2, "BatchGetItem": 1, "BatchWriteItem": 2,  # claim, settle; its batch; ticket, marks
+    }
+    (sent,) = user_api.get(f"/api/v1/reminders?batch_id={batch['id']}").json()["results"]
+    assert (sent["status"], clock.parse(sent["due_at"])) == ("sent", past)  # its due_at kept

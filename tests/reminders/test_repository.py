@@ -14,13 +14,28 @@ from tests.reminders.conftest import NOW, all_due, make_batch, register_device, 
 
 def test_the_due_key_is_the_utc_hour_and_a_stable_shard_of_the_id():
     due_at = dt.datetime(2026, 3, 2, 10, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    pk, sk = repository.due_index_keys(reminder_id="01JABCDEFGHJKMNPQRSTVWXYZ0", due_at=due_at)
+    pk, sk = repository.due_index_keys(reminder_id="01JABCDEFGHJKMNPQRSTVWXYZ0", due_at=due_at,
+                                       now=due_at - dt.timedelta(days=1))
     # blake2b of the id, so the same in every process (Python's hash() of a str is salted per process)
     assert pk == f"DUE#2026-03-02T08#{repository.reminder_shard('01JABCDEFGHJKMNPQRSTVWXYZ0')}"
     assert repository.reminder_shard("01JABCDEFGHJKMNPQRSTVWXYZ0") == 10
     assert sk == "2026-03-02T08:59:00.000Z#01JABCDEFGHJKMNPQRSTVWXYZ0"
     shards = {repository.reminder_shard(f"id-{n}") for n in range(1000)}
     assert shards == set(range(16))
+
+
+def test_a_reminder_written_already_past_due_is_indexed_under_the_hour_it_is_written_in():
+    due_at = dt.datetime(2026, 3, 2, 8, 59, tzinfo=dt.UTC)
+    written = dt.datetime(2026, 3, 2, 11, 20, tzinfo=dt.UTC)
+    pk, sk = repository.due_index_keys(reminder_id="01JABCDEFGHJKMNPQRSTVWXYZ0", due_at=due_at, now=written)
+    shard = repository.reminder_shard("01JABCDEFGHJKMNPQRSTVWXYZ0")
+    assert pk == f"DUE#2026-03-02T11#{shard}"  # a bucket every later run reads
+    assert sk == "2026-03-02T08:59:00.000Z#01JABCDEFGHJKMNPQRSTVWXYZ0"  # still sorted (and due) by its due_at
+    with clock.frozen(written):
+        assert repository.due_index_keys(reminder_id="01JABCDEFGHJKMNPQRSTVWXYZ0", due_at=due_at) == (pk, sk)
+    later = dt.datetime(2026, 3, 2, 13, 5, tzinfo=dt.UTC)
+    assert repository.due_index_keys(reminder_id="01JABCDEFGHJKMNPQRSTVWXYZ0", due_at=later, now=written)[0] == (
+        f"DUE#2026-03-02T13#{shard}")
 
 
 def _to_legacy_key(user_id, reminder_id):

@@ -14,9 +14,8 @@ from django.test import Client
 from django.urls import set_script_prefix
 
 from apps.batches import services as batches
-from apps.core import clock, ids
+from apps.core import clock
 from apps.devices import services as devices
-from apps.events import photos
 from apps.events import services as events
 from apps.reminders import services as reminders
 from kefir import aws
@@ -95,7 +94,8 @@ def seed_demo_like(email: str | None = None) -> DemoData:
                         occurred_at=now - dt.timedelta(hours=20))
     events.event_create(user_id=user.id, batch_id=batch.id, type="tasted", rating=4, note="Tangy",
                         occurred_at=now - dt.timedelta(hours=2))
-    key = photos.photo_key(user_id=user.id, batch_id=batch.id, photo_id=ids.new_id(), content_type="image/png")
+    key = events.photo_upload_create(user_id=user.id, batch_id=batch.id, content_type="image/png",
+                                     size=len(PNG))["photo_key"]
     aws.client("s3").put_object(Bucket=settings.PHOTOS_BUCKET, Key=key, Body=PNG, ContentType="image/png")
     events.event_create(user_id=user.id, batch_id=batch.id, type="photo", photo_key=key,
                         occurred_at=now - dt.timedelta(hours=1))

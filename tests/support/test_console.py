@@ -7,7 +7,8 @@ from django.test import Client
 
 from apps.accounts.providers import get_provider
 from apps.batches import repository as batches
-from apps.core import clock, identity
+from apps.core import clock
+from apps.core.auth import identity
 from apps.devices import repository as devices
 from apps.reminders import repository as reminders
 from apps.support import repository as audit

@@ -6,7 +6,8 @@ import socket
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 
-from apps.core import demo, localaws
+from apps.core import demo
+from apps.core.aws.emulator import LocalAws, bootstrap_all
 
 
 class Command(BaseCommand):
@@ -29,11 +30,11 @@ class Command(BaseCommand):
                     f"Port {settings.LOCAL_AWS_PORT} is taken (another `make run`?). "
                     "Set LOCAL_AWS_PORT to use another one."
                 )
-            emulator = localaws.LocalAws(port=settings.LOCAL_AWS_PORT, state_dir=settings.LOCAL_STATE_DIR)
+            emulator = LocalAws(port=settings.LOCAL_AWS_PORT, state_dir=settings.LOCAL_STATE_DIR)
             emulator.start()
             self.stdout.write(f"Local AWS (moto) on {settings.AWS_ENDPOINT_URL}")
         try:
-            localaws.bootstrap_all()
+            bootstrap_all()
             if emulator and emulator.restore():
                 self.stdout.write(f"Restored local data from {emulator.snapshot_path}")
             settings.LOCAL_STATE_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,11 @@
-"""Table-level plumbing shared by every repository: the connection, transactions, request counting."""
+"""Counting the DynamoDB requests a block of code sends (request-count tests and benchmarks).
+
+Every botocore client of the table is instrumented once, when apps.core.aws.table creates it."""
 
 import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from pynamodb.connection import Connection
-from pynamodb.transactions import TransactGet, TransactWrite
-
-from apps.core.models import TableItem
 
 _active_counters: contextvars.ContextVar[tuple["RequestCounter", ...]] = contextvars.ContextVar(
     "dynamodb_request_counters", default=()
@@ -40,28 +37,12 @@ def instrument(client: object) -> None:
         _hooked_clients.add(id(client))
 
 
-def connection() -> Connection:
-    """The process's one low-level PynamoDB connection to the table's region and endpoint."""
-    return TableItem._get_connection().connection
-
-
 @contextlib.contextmanager
 def count_requests() -> Iterator[RequestCounter]:
     """Count the DynamoDB requests made inside the block (benchmarks and request-count tests)."""
-    connection()
     counter = RequestCounter()
     token = _active_counters.set((*_active_counters.get(), counter))
     try:
         yield counter
     finally:
         _active_counters.reset(token)
-
-
-def transact_write(**kwargs: object) -> TransactWrite:
-    """A TransactWrite on the table's connection (PynamoDB's default would ignore our endpoint)."""
-    return TransactWrite(connection=connection(), **kwargs)
-
-
-def transact_get(**kwargs: object) -> TransactGet:
-    """A TransactGet on the table's connection."""
-    return TransactGet(connection=connection(), **kwargs)

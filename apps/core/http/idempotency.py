@@ -14,8 +14,8 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from apps.core import clock, repository
-from apps.core.errors import Conflict, Invalid
-from apps.core.renderers import JSONRenderer
+from apps.core.http.errors import Conflict, Invalid
+from apps.core.http.renderers import JSONRenderer
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"

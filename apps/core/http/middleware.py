@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 
-from apps.core.errors import PayloadTooLarge, json_error_response
+from apps.core.http.errors import PayloadTooLarge, json_error_response
 
 access_log = logging.getLogger("kefir.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

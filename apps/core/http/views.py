@@ -11,8 +11,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from apps.core.api import ApiView
-from apps.core.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
+from apps.core.http.api import ApiView
+from apps.core.http.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
 
 logger = logging.getLogger("kefir.errors")
 

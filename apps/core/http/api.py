@@ -2,8 +2,8 @@
 
 from rest_framework.views import APIView
 
-from apps.core import idempotency
-from apps.core.authentication import user_id_of
+from apps.core.auth.authentication import user_id_of
+from apps.core.http import idempotency
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

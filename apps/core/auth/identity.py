@@ -35,7 +35,7 @@ def pool_config() -> PoolConfig:
     if not (pool_id and client_id):
         if not settings.LOCAL_AWS:
             raise RuntimeError("COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_ID must be set")
-        from apps.core import bootstrap
+        from apps.core.aws import bootstrap
 
         pool_id, client_id = bootstrap.ensure_user_pool()
     return PoolConfig(region=settings.COGNITO_REGION, user_pool_id=pool_id, app_client_id=client_id)

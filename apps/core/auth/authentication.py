@@ -24,8 +24,8 @@ import jwt
 from django.conf import settings
 from rest_framework import authentication, exceptions
 
-from apps.core import revocation
-from apps.core.identity import pool_config
+from apps.core.auth import revocation
+from apps.core.auth.identity import pool_config
 
 logger = logging.getLogger("kefir.auth")
 # Claims every access token of ours carries (`aud` is not one: Cognito access tokens have none).

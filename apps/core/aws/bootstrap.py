@@ -16,7 +16,7 @@ GROUPS = ("staff", "admin")
 
 def ensure_table() -> None:
     """The single table with GSI1 and TTL, as infra/data.yaml declares it on AWS."""
-    from apps.core.models import TableItem
+    from apps.core.aws.table import TableItem
 
     if not TableItem.exists():
         TableItem.create_table(wait=True, billing_mode="PAY_PER_REQUEST")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from apps.core.errors import Invalid
+from apps.core.http.errors import Invalid
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet

@@ -16,10 +16,11 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.core import bootstrap, identity
+from apps.core.auth import identity
+from apps.core.aws import bootstrap
 from kefir import aws
 
-logger = logging.getLogger("kefir.localaws")
+logger = logging.getLogger("kefir.emulator")
 SNAPSHOT_VERSION = 1
 
 
