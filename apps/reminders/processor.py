@@ -343,7 +343,6 @@ def _chunks(due: list[Reminder]) -> list[list[Reminder]]:
         if chunk and len(chunk) + len(batches) + need > CHUNK:
             chunks.append(chunk)
             chunk, batches = [], set()
-            need = 1 + (1 if follow is not None else 0)
         chunk.append(reminder)
         if follow is not None:
             batches.add(follow)

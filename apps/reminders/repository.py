@@ -60,6 +60,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -82,6 +84,8 @@ RECEIPTS_WATERMARK = "WATERMARK#receipts"
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 FOLLOW_PREFIX = "FOLLOW#"
 CALIBRATION_SK = "CALIBRATION"
+
+logger = logging.getLogger("kefir.reminders")
 
 
 @dataclass(frozen=True)
@@ -560,7 +564,10 @@ def _transact(writes: list[_Write], taken: list[tuple[object, list[int]]], gone:
             if busy:
                 conflicts += 1
                 if conflicts > FOLLOW_CONFLICT_RETRIES:
+                    logger.warning("FOLLOW items busy: their reminders stay claimed", extra={"batches": len(busy)})
                     taken = [(key, members) for key, members in taken if key not in busy]
+                else:
+                    time.sleep(0.05 * conflicts)  # the other transaction (an event's, say) takes milliseconds
             taken = [(key, kept) for key, members in taken if (kept := [i for i in members if i not in refused])]
             continue
         for _, members in taken:

@@ -26,7 +26,7 @@ def process_due_reminders(event, context):
     report = process_due()
     return {"due": report.due, "sent": report.sent, "retried": report.retried, "failed": report.failed,
             "dropped": report.dropped, "skipped": report.skipped, "push_failures": report.push_failures,
-            "workers": report.workers}
+            "workers": report.workers, "placed": report.placed}
 
 
 def start_shard(*, shard: int, now: str, since: str, workers: int, hop: int = 0) -> dict | None:
