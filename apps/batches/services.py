@@ -16,6 +16,7 @@ from apps.core.http.errors import Conflict, Invalid, InvalidTransition, NotFound
 from apps.events import photo_deletion
 from apps.events import repository as events_repository
 from apps.events.repository import Event
+from apps.events.services import events_scope
 from apps.grains import repository as grains_repository
 from apps.grains import services as grains_services
 
@@ -88,11 +89,6 @@ def batch_detail(*, user_id: str, batch_id: str) -> tuple[BatchWithTimeline, str
         raise NotFound("No such batch.")
     cursor = encode_cursor(found.next_position, scope=events_scope(user_id=user_id, batch_id=batch_id, type=None))
     return found, cursor
-
-
-def events_scope(*, user_id: str, batch_id: str, type: str | None) -> str:
-    """The cursor scope of a batch's event list (the batch detail's timeline cursor continues it)."""
-    return f"events:{user_id}:{batch_id}:{type or ''}"
 
 
 def batch_update(*, user_id: str, batch_id: str, version: int, changes: dict[str, Any]) -> Batch:
