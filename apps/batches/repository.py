@@ -186,22 +186,6 @@ def batch_update(*, user_id: str, batch_id: str, expected_version: int, changes:
     return _batch(item)
 
 
-def batch_update_with_event(*, current: Batch, changes: dict[str, Any], updated_at: dt.datetime,
-                            event: Event) -> bool:
-    """Apply `changes` and append `event` in ONE transaction, if `current.version` is still stored."""
-    item = BatchItem(keys.user_pk(current.user_id), keys.batch_sk(current.id))
-    actions = [*_actions({**changes, "updated_at": updated_at}), BatchItem.version.set(current.version + 1)]
-    try:
-        with transact_write() as transaction:
-            transaction.update(item, actions=actions, condition=BatchItem.version == current.version)
-            transaction.save(events_repository.event_item(event), condition=EventItem.PK.does_not_exist())
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
-
-
 def batch_read(*, user_id: str, batch_id: str) -> ItemRead:
     """The batch for apps.core.aws.table.read_together (a Batch, or None)."""
     return ItemRead(BatchItem, keys.user_pk(user_id), keys.batch_sk(batch_id),
