@@ -43,9 +43,12 @@ def _seed(user_id: str, events: int) -> None:
         for n in range(events):
             batch_id = batch_ids[n % BATCHES]
             photo_key = None
-            if n < PHOTOS:
-                photo_key = photos.photo_key(user_id=user_id, batch_id=batch_id, photo_id=ids.new_id(),
-                                             content_type="image/jpeg")
+            if n < PHOTOS:  # with its attached upload item, as after the app's upload and the event that took it
+                upload_id = photos.new_upload_id()
+                photo_key = photos.photo_key(upload_id)
+                assert events_repository.upload_put(upload=events_repository.Upload(
+                    id=upload_id, user_id=user_id, batch_id=batch_id, key=photo_key, content_type="image/jpeg",
+                    created_at=start, attached=True))
                 aws.client("s3").put_object(Bucket=settings.PHOTOS_BUCKET, Key=photo_key, Body=photo)
             occurred_at = start + dt.timedelta(minutes=n)
             event = events_repository.Event(

@@ -101,7 +101,9 @@ def main() -> None:
     for shards in (1, 4, 16, 64):
         by_partition_minute: Counter = Counter()
         for reminder_id, due in reminders:
-            partition, _ = due_index_keys(reminder_id=reminder_id, due_at=due, shards=shards)
+            # written about a day ahead (below): the key of a reminder not yet due
+            partition, _ = due_index_keys(reminder_id=reminder_id, due_at=due, shards=shards,
+                                          now=due - dt.timedelta(days=1))
             by_partition_minute[(partition, due.minute)] += 1
         # Placing: reminders are written about a day ahead at the same local time as they fall due, so a
         # partition's busiest minute of placements mirrors its busiest minute of due reminders.

@@ -3,9 +3,10 @@
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
 from apps.core.aws.table import TableItem
+from apps.events.keys import BATCH_ITEM_TYPE
 
 
-class BatchItem(TableItem, discriminator="batch"):
+class BatchItem(TableItem, discriminator=BATCH_ITEM_TYPE):
     batch_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     name = UnicodeAttribute()

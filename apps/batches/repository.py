@@ -8,15 +8,18 @@ from typing import Any
 from django.conf import settings
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from apps.batches import keys
+from apps.batches import keys as batch_keys
 from apps.batches.models import BatchItem, ShareItem
 from apps.core import clock
 from apps.core.aws.table import ItemRead, TableItem, WriteOp, transact_write
+from apps.events import keys
 from apps.events import repository as events_repository
 from apps.events.models import EventItem
 from apps.events.repository import Event, condition_failed
 
 ITER_PAGE_SIZE = 100
+# What the batch detail's timeline Query reads: its batch item and its events, without what the keys give.
+TIMELINE_ATTRIBUTES = events_repository.timeline_attributes(BatchItem)
 WRITABLE = ("name", "kind", "status", "started_at", "temperature_c", "grains_g", "liquid_ml", "sugar_g", "notes",
             "grains_id", "auto_reminders")
 
@@ -89,7 +92,7 @@ def _stored(value: Any) -> Any:
 def _item(batch: Batch) -> BatchItem:
     return BatchItem(
         keys.user_pk(batch.user_id), keys.batch_sk(batch.id),
-        GSI1PK=keys.batch_list_pk(batch.user_id), GSI1SK=batch.id,
+        GSI1PK=batch_keys.batch_list_pk(batch.user_id), GSI1SK=batch.id,
         batch_id=batch.id, user_id=batch.user_id, name=batch.name, kind=batch.kind, status=batch.status,
         started_at=_stored(batch.started_at), temperature_c=batch.temperature_c, grains_g=batch.grains_g,
         liquid_ml=batch.liquid_ml, sugar_g=batch.sugar_g, notes=batch.notes or None,
@@ -126,7 +129,7 @@ def batches_get_many(*, keys_of: list[tuple[str, str]]) -> dict[tuple[str, str],
 def batches_page(*, user_id: str, status: str | None, limit: int, position: dict | None) -> BatchPage:
     """A page of the user's batches, newest first (one GSI1 Query without a status filter)."""
     results = BatchItem.gsi1.query(
-        keys.batch_list_pk(user_id), scan_index_forward=False,
+        batch_keys.batch_list_pk(user_id), scan_index_forward=False,
         filter_condition=(BatchItem.status == status) if status else None,
         limit=limit + 1, page_size=limit + 1, last_evaluated_key=position,
     )
@@ -137,7 +140,8 @@ def batches_page(*, user_id: str, status: str | None, limit: int, position: dict
 
 def batches_iter(*, user_id: str) -> Iterator[Batch]:
     """All of the user's batches, page by page, newest first."""
-    for item in BatchItem.gsi1.query(keys.batch_list_pk(user_id), scan_index_forward=False, page_size=ITER_PAGE_SIZE):
+    for item in BatchItem.gsi1.query(batch_keys.batch_list_pk(user_id), scan_index_forward=False,
+                                     page_size=ITER_PAGE_SIZE):
         if isinstance(item, BatchItem):
             yield _batch(item)
 
@@ -150,7 +154,7 @@ def batch_with_timeline(*, user_id: str, batch_id: str, limit: int = 50) -> Batc
     for item in TableItem.query(
         keys.user_pk(user_id), TableItem.SK.startswith(keys.batch_prefix(batch_id)),
         scan_index_forward=False, limit=want, page_size=want,
-        attributes_to_get=events_repository.TIMELINE_ATTRIBUTES,
+        attributes_to_get=TIMELINE_ATTRIBUTES,
     ):
         if isinstance(item, BatchItem):
             batch = _batch(events_repository.timeline_item(item, user_id=user_id, batch_id=batch_id))
@@ -194,22 +198,6 @@ def batch_update(*, user_id: str, batch_id: str, expected_version: int, changes:
     return _batch(item)
 
 
-def batch_update_with_event(*, current: Batch, changes: dict[str, Any], updated_at: dt.datetime,
-                            event: Event) -> bool:
-    """Apply `changes` and append `event` in ONE transaction, if `current.version` is still stored."""
-    item = BatchItem(keys.user_pk(current.user_id), keys.batch_sk(current.id))
-    actions = [*_actions({**changes, "updated_at": updated_at}), BatchItem.version.set(current.version + 1)]
-    try:
-        with transact_write() as transaction:
-            transaction.update(item, actions=actions, condition=BatchItem.version == current.version)
-            transaction.save(events_repository.event_item(event), condition=EventItem.PK.does_not_exist())
-    except TransactWriteError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
-
-
 def batch_read(*, user_id: str, batch_id: str) -> ItemRead:
     """The batch for apps.core.aws.table.read_together (a Batch, or None)."""
     return ItemRead(BatchItem, keys.user_pk(user_id), keys.batch_sk(batch_id),
@@ -244,7 +232,7 @@ def batch_delete(*, user_id: str, batch_id: str) -> None:
 def share_get(*, token: str) -> ShareLink | None:
     """The share link of a token, or None when unknown or revoked."""
     try:
-        item = ShareItem.get(keys.share_pk(token), keys.SHARE_SK)
+        item = ShareItem.get(batch_keys.share_pk(token), batch_keys.SHARE_SK)
     except ShareItem.DoesNotExist:
         return None
     return ShareLink(token=token, user_id=item.user_id, batch_id=item.batch_id, created_at=clock.parse(item.created_at))
@@ -252,7 +240,7 @@ def share_get(*, token: str) -> ShareLink | None:
 
 def share_create(*, batch: Batch, token: str, created_at: dt.datetime) -> bool:
     """Store the link and mark the batch shared (one transaction); False if the batch changed or is gone."""
-    share = ShareItem(keys.share_pk(token), keys.SHARE_SK, user_id=batch.user_id, batch_id=batch.id,
+    share = ShareItem(batch_keys.share_pk(token), batch_keys.SHARE_SK, user_id=batch.user_id, batch_id=batch.id,
                       created_at=clock.isoformat(created_at))
     item = BatchItem(keys.user_pk(batch.user_id), keys.batch_sk(batch.id))
     try:
@@ -274,7 +262,7 @@ def share_remove(*, batch: Batch) -> bool:
     item = BatchItem(keys.user_pk(batch.user_id), keys.batch_sk(batch.id))
     try:
         with transact_write() as transaction:
-            transaction.delete(ShareItem(keys.share_pk(batch.share_token), keys.SHARE_SK))
+            transaction.delete(ShareItem(batch_keys.share_pk(batch.share_token), batch_keys.SHARE_SK))
             transaction.update(item, actions=[BatchItem.share_token.remove()],
                                condition=BatchItem.share_token == batch.share_token)
     except TransactWriteError as exc:
@@ -286,7 +274,7 @@ def share_remove(*, batch: Batch) -> bool:
 
 def share_delete(*, token: str) -> None:
     """Remove a share link item by token (no error if it is already gone)."""
-    ShareItem(keys.share_pk(token), keys.SHARE_SK).delete()
+    ShareItem(batch_keys.share_pk(token), batch_keys.SHARE_SK).delete()
 
 
 def public_batch(*, token: str, limit: int = 50) -> BatchWithTimeline | None:

@@ -1,56 +1,23 @@
 """Input and output shapes of the batch endpoints (clients never set id, version, owner or times
 the server keeps; unknown fields are ignored)."""
 
-import datetime as dt
-
 from rest_framework import serializers
 
 from apps.batches.machine import KINDS, STATUSES
 from apps.batches.repository import share_url
-from apps.core import clock
-from apps.core.http.serializers import FastOutputSerializer, InputSerializer, QuantityField, SchemaNoted
-
-
-class UtcDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with an offset on input; UTC with `Z` (milliseconds) on output."""
-
-    def to_internal_value(self, value):
-        if not isinstance(value, str):
-            self.fail("invalid", format="ISO 8601 with an offset, e.g. 2026-01-31T08:00:00Z")
-        try:
-            return clock.parse(value)
-        except ValueError:
-            self.fail("invalid", format="ISO 8601 with an offset, e.g. 2026-01-31T08:00:00Z")
-
-    def to_representation(self, value):
-        return clock.isoformat(value) if value is not None else None
-
-
-class ClientTimeField(SchemaNoted, UtcDateTimeField):
-    """A time a client gives for something it logs (a batch's start, an event): from 1970 to a year from
-    now, the furthest ahead a reminder can be set. Earlier or later is a typo, and a year like 9999 would
-    overflow the dates computed from it (the timing model's suggestions)."""
-
-    EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    AHEAD = clock.HORIZON
-    schema_note = f"From {EARLIEST:%Y-%m-%dT%H:%M:%SZ} to a year from now."
-    default_error_messages = {"out_of_range": f"Must be between {EARLIEST:%Y-%m-%dT%H:%M:%SZ} and a year from now."}
-
-    def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
-        if not self.EARLIEST <= parsed <= clock.now() + self.AHEAD:
-            self.fail("out_of_range")
-        return parsed
+from apps.core.http.serializers import (
+    ClientTimeField,
+    FastOutputSerializer,
+    InputSerializer,
+    PageQuery,
+    QuantityField,
+    UtcDateTimeField,
+)
 
 
 def public_photo_url(token: str, event_id: str) -> str:
     """The public page's link to one photo of the shared batch."""
     return f"{share_url(token)}/photos/{event_id}"
-
-
-class PageQuery(InputSerializer):
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-    cursor = serializers.CharField(required=False, allow_blank=True, max_length=4096)
 
 
 class BatchListQuery(PageQuery):

@@ -16,6 +16,7 @@ from apps.core.http.errors import Conflict, Invalid, InvalidTransition, NotFound
 from apps.events import photo_deletion
 from apps.events import repository as events_repository
 from apps.events.repository import Event
+from apps.events.services import events_scope
 from apps.grains import repository as grains_repository
 from apps.grains import services as grains_services
 
@@ -90,14 +91,10 @@ def batch_detail(*, user_id: str, batch_id: str) -> tuple[BatchWithTimeline, str
     return found, cursor
 
 
-def events_scope(*, user_id: str, batch_id: str, type: str | None) -> str:
-    """The cursor scope of a batch's event list (the batch detail's timeline cursor continues it)."""
-    return f"events:{user_id}:{batch_id}:{type or ''}"
-
-
 def batch_update(*, user_id: str, batch_id: str, version: int, changes: dict[str, Any]) -> Batch:
     """Apply `changes` if `version` is current: 409 if stale, 400 invalid_transition for a forbidden
-    status change. A status change writes the batch and a status_changed event in one transaction."""
+    status change. A status change writes the batch, a status_changed event and the batch's reminders in
+    one transaction (_batch_update_following)."""
     _require_id(batch_id)
     _check_grains(user_id=user_id, batch_id=batch_id, changes=changes)
     now = clock.now()
@@ -106,28 +103,6 @@ def batch_update(*, user_id: str, batch_id: str, version: int, changes: dict[str
     if any(name in changes for name in reminders.FOLLOWED_FIELDS):
         return _batch_update_following(user_id=user_id, batch_id=batch_id, version=version, changes=changes,
                                        now=now)
-    if "status" in changes:
-        current = batch_require(user_id=user_id, batch_id=batch_id)
-        if current.version != version:
-            raise Conflict("The batch changed since you loaded it (stale version); reload it and try again.")
-        new_status = changes["status"]
-        if new_status == current.status:
-            changes = {k: v for k, v in changes.items() if k != "status"}
-        else:
-            if not machine.is_allowed(current.status, new_status):
-                allowed = list(machine.allowed_next(current.status))
-                raise InvalidTransition(
-                    f"A batch cannot go from {current.status} to {new_status}.", fields={"status": allowed}
-                )
-            event = Event(
-                id=ids.new_id(at=now), batch_id=batch_id, user_id=user_id, type="status_changed",
-                occurred_at=now, note=f"{machine.LABELS[current.status]} → {machine.LABELS[new_status]}",
-                status=new_status, created_at=now,
-            )
-            if not repository.batch_update_with_event(current=current, changes=changes, updated_at=now, event=event):
-                _raise_missing_or_stale(user_id=user_id, batch_id=batch_id)
-            values = {k: ("" if k == "notes" and v is None else v) for k, v in changes.items()}
-            return dataclasses.replace(current, **values, updated_at=now, version=current.version + 1)
     updated = repository.batch_update(
         user_id=user_id, batch_id=batch_id, expected_version=version, changes=changes, updated_at=now
     )

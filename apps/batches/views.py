@@ -17,11 +17,11 @@ from apps.batches.serializers import (
     PublicBatchOutput,
     PublicEventOutput,
     ShareOutput,
-    UtcDateTimeField,
     public_photo_url,
 )
 from apps.core.http.api import ApiView, validated
 from apps.core.http.errors import ApiError
+from apps.core.http.serializers import UtcDateTimeField
 from apps.events import photos
 from apps.events.serializers import EventOutput
 

@@ -15,7 +15,7 @@ from kefir import aws
 
 logger = logging.getLogger("kefir.demo")
 DEMO_EMAIL = "test@example.com"
-SEED_ORDER = ["accounts", "batches", "events", "grains", "reminders", "devices", "exports"]
+SEED_ORDER = ["accounts", "batches", "grains", "reminders", "devices", "exports"]
 
 
 def demo_user_id() -> str | None:

@@ -45,13 +45,14 @@ from django.conf import settings
 
 logger = logging.getLogger("kefir.snapstart")
 
-# Requests served through the WSGI app before the snapshot: none reaches DynamoDB, S3 or Cognito.
-WARM_UP_PATHS = (
-    ("GET", "/api/health"),
-    ("GET", "/api/v1/batches"),  # 401: authentication, the exception handler, the error envelope
-    ("POST", "/api/v1/no-such-endpoint"),  # 404 in the envelope
-    ("GET", "/admin/login/"),  # the admin's templates, sessions, CSRF
-    ("GET", "/b/not-a-share-token"),  # the public page's 404 template (a malformed token is never looked up)
+# Requests served through the WSGI app before the snapshot, with the status each must get (anything else, e.g.
+# a redirect, means the warm-up did not reach the code it is for): none reaches DynamoDB, S3 or Cognito.
+WARM_UP_REQUESTS = (
+    ("GET", "/api/health", 200),
+    ("GET", "/api/v1/batches", 401),  # authentication, the exception handler, the error envelope
+    ("POST", "/api/v1/no-such-endpoint", 404),  # the envelope for an unknown path
+    ("GET", "/admin/login/", 200),  # the admin's templates, sessions, CSRF
+    ("GET", "/b/not-a-share-token", 404),  # the public page's template (a malformed token is never looked up)
 )
 
 
@@ -75,10 +76,10 @@ def prepare_snapshot() -> None:
     repository.table_warm_up()
     prefetch_jwks()
     hooks.before_snapshot.send(sender=None)
-    for method, path in WARM_UP_PATHS:
+    for method, path, expected in WARM_UP_REQUESTS:
         status = serve_internal(method, path)
-        if status >= 500:
-            logger.warning("snapshot warm-up: %s %s answered %s", method, path, status)
+        if status != expected:
+            logger.warning("snapshot warm-up: %s %s answered %s, not %s", method, path, status, expected)
     close_connections()
     gc.collect()
     gc.freeze()
@@ -131,6 +132,7 @@ def serve_internal(method: str, path: str) -> int:
         "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
         "SERVER_NAME": host, "SERVER_PORT": "443", "HTTP_HOST": host, "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_ACCEPT": "application/json", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "0",
+        "HTTP_X_FORWARDED_PROTO": "https",  # as API Gateway sends it (deployed settings redirect plain HTTP)
         "wsgi.version": (1, 0), "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(b""),
         "wsgi.errors": io.StringIO(), "wsgi.multithread": False, "wsgi.multiprocess": False,
         "wsgi.run_once": False, "REMOTE_ADDR": "127.0.0.1",

@@ -5,11 +5,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.operand import Path
+from pynamodb.transactions import TransactWrite
 
-from apps.batches import keys
-from apps.batches.models import BatchItem
 from apps.core import clock
 from apps.core.aws.table import TableItem, WriteOp, transact_write
+from apps.events import keys
 from apps.events.models import EventItem, UploadItem
 
 ITER_PAGE_SIZE = 100
@@ -63,19 +64,26 @@ def event_item(event: Event) -> EventItem:
     )
 
 
-# What a batch's timeline Query (batches_repository.batch_with_timeline, events_page) reads of its batch and
-# event items: every attribute but those its own keys already give, the partition key and each item's
-# user_id and batch_id (and the batch list's GSI keys, which the conversions do not read). They are a third
-# of a 50-event response: DynamoDB sends less, and botocore and PynamoDB read less (51 items: 386 -> 299 us
-# in a loop). timeline_item() puts them back on each item read.
+# What a batch's timeline Query (events_page here, batch_with_timeline in the batches repository) reads of
+# its items: every attribute but those its own keys already give, the partition key and each item's user_id
+# and batch_id (and the batch list's GSI keys, which the conversions do not read). They are a third of a
+# 50-event response: DynamoDB sends less, and botocore and PynamoDB read less (51 items: 386 -> 299 us in a
+# loop). timeline_item() puts them back on each item read.
 _KNOWN_FROM_THE_KEYS = {"PK", "user_id", "batch_id", "GSI1PK", "GSI1SK"}
-TIMELINE_ATTRIBUTES = sorted({attribute.attr_name for model in (BatchItem, EventItem)
-                              for name, attribute in model.get_attributes().items()
-                              if name not in _KNOWN_FROM_THE_KEYS})
+
+
+def timeline_attributes(*models: type[TableItem]) -> list[str]:
+    """The attributes a timeline Query reads of event items and of `models`' items (the batch's META)."""
+    return sorted({attribute.attr_name for model in (EventItem, *models)
+                   for name, attribute in model.get_attributes().items() if name not in _KNOWN_FROM_THE_KEYS})
+
+
+# events_page only needs to see the batch's META item (the proof the batch is the caller's), not read it.
+EVENT_ATTRIBUTES = timeline_attributes()
 
 
 def timeline_item(item: TableItem, *, user_id: str, batch_id: str) -> TableItem:
-    """An item of a timeline Query (read with TIMELINE_ATTRIBUTES), with what its keys say put back."""
+    """An item of a timeline Query (read with timeline_attributes()), with what its keys say put back."""
     item.attribute_values.update(PK=keys.user_pk(user_id), user_id=user_id, batch_id=batch_id)
     return item
 
@@ -85,22 +93,42 @@ def item_position(item: TableItem) -> dict:
     return {"PK": {"S": item.PK}, "SK": {"S": item.SK}}
 
 
+def batch_exists(*, user_id: str, batch_id: str) -> bool:
+    """Whether the user has this batch (a strongly consistent GetItem of its META item)."""
+    try:
+        TableItem.get(keys.user_pk(user_id), keys.batch_sk(batch_id), consistent_read=True,
+                      attributes_to_get=["PK", "SK", "ItemType"])
+    except TableItem.DoesNotExist:
+        return False
+    return True
+
+
+def _check_batch_exists(transaction: TransactWrite, *, user_id: str, batch_id: str) -> None:
+    """In a transaction: the batch's META item must exist (the batch is the user's), or it is cancelled."""
+    transaction.condition_check(TableItem, keys.user_pk(user_id), keys.batch_sk(batch_id),
+                                condition=TableItem.PK.exists())
+
+
 def events_page(*, user_id: str, batch_id: str, type: str | None, limit: int,
                 position: dict | None) -> EventPage:
     """A page of a batch's events, newest first, in one Query (the first page also finds the batch)."""
-    condition = BatchItem.kind.exists() | (EventItem.type == type) if type else None
+    meta_sk = keys.batch_sk(batch_id)
+    # A filter cannot name the sort key: the META item is kept by its item type (a Path by name, as the
+    # discriminator attribute serializes classes, not their names).
+    is_meta = Path(TableItem.item_type.attr_name) == keys.BATCH_ITEM_TYPE
+    condition = is_meta | (EventItem.type == type) if type else None
     # The first page starts at the batch's META item (it sorts first descending): that proves the
     # batch is the caller's in the same request. Later pages start after an event of a valid cursor.
     want = limit + 1 + (0 if position else 1)
     results = TableItem.query(
         keys.user_pk(user_id), TableItem.SK.startswith(keys.batch_prefix(batch_id)),
         filter_condition=condition, scan_index_forward=False, limit=want, page_size=want,
-        last_evaluated_key=position, attributes_to_get=TIMELINE_ATTRIBUTES,
+        last_evaluated_key=position, attributes_to_get=EVENT_ATTRIBUTES,
     )
     batch_found = position is not None
     items: list[EventItem] = []
     for item in results:
-        if isinstance(item, BatchItem):
+        if item.SK == meta_sk:
             batch_found = True
         elif isinstance(item, EventItem):
             items.append(timeline_item(item, user_id=user_id, batch_id=batch_id))
@@ -125,10 +153,9 @@ def event_create(*, event: Event, upload_id: str | None = None) -> bool:
     """Store the event if its batch exists and is the user's (one transaction); False otherwise.
     With `upload_id`, the same transaction marks that upload attached (clearing its TTL), and fails
     unless it is an unattached upload of the event's batch (see upload_conflicts)."""
-    meta = BatchItem(keys.user_pk(event.user_id), keys.batch_sk(event.batch_id))
     try:
         with transact_write() as transaction:
-            transaction.condition_check(BatchItem, meta.PK, meta.SK, condition=BatchItem.PK.exists())
+            _check_batch_exists(transaction, user_id=event.user_id, batch_id=event.batch_id)
             transaction.save(event_item(event), condition=EventItem.PK.does_not_exist())
             if upload_id is not None:
                 transaction.update(
@@ -266,10 +293,9 @@ def _upload_item(upload: Upload) -> UploadItem:
 
 def upload_create(*, upload: Upload) -> bool:
     """Record an upload if its batch exists and is the user's (one transaction); False otherwise."""
-    meta = BatchItem(keys.user_pk(upload.user_id), keys.batch_sk(upload.batch_id))
     try:
         with transact_write() as transaction:
-            transaction.condition_check(BatchItem, meta.PK, meta.SK, condition=BatchItem.PK.exists())
+            _check_batch_exists(transaction, user_id=upload.user_id, batch_id=upload.batch_id)
             transaction.save(_upload_item(upload), condition=UploadItem.PK.does_not_exist())
     except TransactWriteError as exc:
         if condition_failed(exc):

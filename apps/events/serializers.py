@@ -2,8 +2,14 @@
 
 from rest_framework import serializers
 
-from apps.batches.serializers import ClientTimeField, PageQuery, UtcDateTimeField
-from apps.core.http.serializers import FastOutputSerializer, InputSerializer, QuantityField
+from apps.core.http.serializers import (
+    ClientTimeField,
+    FastOutputSerializer,
+    InputSerializer,
+    PageQuery,
+    QuantityField,
+    UtcDateTimeField,
+)
 from apps.events import photos
 from apps.events.services import TYPES
 

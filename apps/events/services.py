@@ -7,7 +7,6 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 
-from apps.batches import services as batch_services
 from apps.core import clock, ids
 from apps.core.http.cursors import decode_cursor, encode_cursor
 from apps.core.http.errors import Invalid, NotFound, PayloadTooLarge
@@ -33,6 +32,17 @@ def _require_id(value: str) -> str:
     return value
 
 
+def events_scope(*, user_id: str, batch_id: str, type: str | None) -> str:
+    """The cursor scope of a batch's event list (the batch detail's timeline cursor continues it)."""
+    return f"events:{user_id}:{batch_id}:{type or ''}"
+
+
+def _batch_require(*, user_id: str, batch_id: str) -> None:
+    """NotFound unless the caller has this batch (another user's batch is indistinguishable from a missing one)."""
+    if not repository.batch_exists(user_id=user_id, batch_id=batch_id):
+        raise NotFound("No such batch.")
+
+
 def _check_fields(*, type: str, rating: int | None, temperature_c: float | None,
                   photo_key: str | None) -> None:
     if type == "status_changed":
@@ -49,7 +59,7 @@ def _check_fields(*, type: str, rating: int | None, temperature_c: float | None,
 
 def _photo_refused(*, user_id: str, batch_id: str, message: str) -> NoReturn:
     # A missing batch (or another user's) is 404, as for every other event.
-    batch_services.batch_require(user_id=user_id, batch_id=batch_id)
+    _batch_require(user_id=user_id, batch_id=batch_id)
     raise Invalid(message, fields={"photo_key": [message]})
 
 
@@ -87,7 +97,7 @@ def event_list(*, user_id: str, batch_id: str, type: str | None, limit: int,
                cursor: str | None) -> tuple[list[Event], str | None]:
     """A page of the batch's events, newest occurred_at first, optionally of one type."""
     _require_id(batch_id)
-    scope = batch_services.events_scope(user_id=user_id, batch_id=batch_id, type=type)
+    scope = events_scope(user_id=user_id, batch_id=batch_id, type=type)
     page = repository.events_page(
         user_id=user_id, batch_id=batch_id, type=type, limit=limit, position=decode_cursor(cursor, scope=scope)
     )
@@ -188,7 +198,7 @@ def photo_upload_create(*, user_id: str, batch_id: str, content_type: str, size:
     1 B..10 MiB, 300 s) and its UPLOAD# item, written with a check of the batch in one transaction."""
     _require_id(batch_id)
     if size > photos.MAX_PHOTO_BYTES:
-        batch_services.batch_require(user_id=user_id, batch_id=batch_id)  # a missing batch stays 404
+        _batch_require(user_id=user_id, batch_id=batch_id)  # a missing batch stays 404
         raise PayloadTooLarge(f"A photo may be at most {photos.MAX_PHOTO_BYTES} bytes (10 MiB).")
     now = clock.now()
     upload_id = photos.new_upload_id()

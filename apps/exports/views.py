@@ -1,11 +1,11 @@
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.core import clock
 from apps.core.http.api import ApiView, validated
-from apps.core.http.renderers import JSONRenderer
 from apps.exports import services, tasks
 from apps.exports.serializers import ExportAcceptedSerializer, ExportRequestSerializer, ExportSerializer
 

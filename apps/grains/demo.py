@@ -1,6 +1,7 @@
-"""Demo grains (seeded after apps.batches.demo and apps.events.demo): milk kefir grains weighed weekly for
-five weeks (so a measured growth rate shows), a spoonful given away, and a weighing before the demo milk
-batch started from them; water kefir grains with two weighings. Each demo batch is linked to its grains."""
+"""Demo grains (seeded after apps.batches.demo, which writes the batches and their timelines): milk kefir
+grains weighed weekly for five weeks (so a measured growth rate shows), a spoonful given away, and a weighing
+before the demo milk batch started from them; water kefir grains with two weighings. Each demo batch is
+linked to its grains."""
 
 import dataclasses
 import datetime as dt

@@ -5,9 +5,8 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from apps.batches.serializers import ClientTimeField, UtcDateTimeField
 from apps.core import clock
-from apps.core.http.serializers import QuantityField
+from apps.core.http.serializers import ClientTimeField, QuantityField, UtcDateTimeField
 from apps.grains import growth, services
 from apps.grains.services import KINDS, SPLIT_TARGETS
 

@@ -1,14 +1,12 @@
 import datetime as dt
 
 from apps.batches import demo as batch_demo
-from apps.events import demo as event_demo
 
 NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def test_the_demo_user_sees_two_batches_with_timelines(user, user_api):
     batch_demo.seed(user_id=user.id, email=user.email, now=NOW)
-    event_demo.seed(user_id=user.id, email=user.email, now=NOW)
     batches = user_api.get("/api/v1/batches").json()["results"]
     assert {(b["kind"], b["status"]) for b in batches} == {("milk", "active"), ("water", "in_fridge")}
     milk = next(b for b in batches if b["kind"] == "milk")

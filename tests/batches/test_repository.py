@@ -67,7 +67,7 @@ def test_a_timeline_read_through_its_projection_is_the_batch_and_events_as_store
         stored.append(event)
     in_full = list(events_repository.events_iter(user_id=user.id, batch_id=batch.id))  # newest first
     assert [e.id for e in in_full] == [e.id for e in reversed(stored)]
-    assert not {"PK", "user_id", "batch_id"} & set(events_repository.TIMELINE_ATTRIBUTES)
+    assert not {"PK", "user_id", "batch_id"} & set(repository.TIMELINE_ATTRIBUTES)
     found = repository.batch_with_timeline(user_id=user.id, batch_id=batch.id, limit=3)
     assert found.batch == repository.batch_get(user_id=user.id, batch_id=batch.id) == batch
     assert found.timeline == in_full[:3]

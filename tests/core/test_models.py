@@ -3,9 +3,9 @@
 import pytest
 from django.conf import settings
 
-from apps.batches import keys
 from apps.batches.models import BatchItem
 from apps.core.aws.table import TableItem
+from apps.events import keys
 from kefir import aws
 
 

@@ -72,6 +72,13 @@ def test_a_first_request_after_a_restore_imports_at_most_ten_modules(lambda_envi
         assert len(copy["modules"]) <= MAX_MODULES_IMPORTED_BY_A_FIRST_REQUEST, copy["modules"]
 
 
+def test_the_warm_up_requests_reach_the_code_they_are_for():
+    from apps.core.snapstart import WARM_UP_REQUESTS, serve_internal
+
+    for method, path, expected in WARM_UP_REQUESTS:
+        assert serve_internal(method, path) == expected, (method, path)
+
+
 def test_background_tasks_go_to_the_published_version_that_runs_them(monkeypatch):
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     assert this_function() is None  # off Lambda: run in-process

@@ -4,14 +4,13 @@ import pytest
 
 from apps.batches import demo as batch_demo
 from apps.core import clock
-from apps.events import demo as event_demo
 from apps.grains import demo as grains_demo
 
 NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def test_the_demo_user_has_weighed_grains_and_batches_started_from_them(user, user_api):
-    for app in (batch_demo, event_demo, grains_demo):
+    for app in (batch_demo, grains_demo):
         app.seed(user_id=user.id, email=user.email, now=NOW)
     with clock.frozen(NOW):
         grains = {g["name"]: g for g in user_api.get("/api/v1/grains").json()["results"]}

@@ -182,10 +182,9 @@ def test_erasure_removes_every_reminder_and_is_idempotent(user, user_api, batch)
 def test_the_demo_user_has_a_calibrated_history_auto_reminders_and_quiet_hours(user, user_api, frozen):
     from apps.accounts import demo as account_demo
     from apps.batches import demo as batch_demo
-    from apps.events import demo as event_demo
     from apps.reminders import demo
 
-    for module in (account_demo, batch_demo, event_demo, demo):
+    for module in (account_demo, batch_demo, demo):
         module.seed(user_id=user.id, email=user.email, now=NOW)
     settings = user_api.get("/api/v1/me").json()["settings"]
     assert settings["timezone"] == "Europe/Berlin" and settings["quiet_hours"] == {"start": "22:00", "end": "07:00"}

@@ -8,6 +8,12 @@ binary values (base64 on the wire, bytes once parsed). So this parser reads attr
 attribute maps directly, decoding binaries, and leaves everything else (and any member type botocore
 knows of but this module does not) to botocore's own parser. It reads the body itself with orjson.
 tests/core/test_dynamodb_json.py checks it against botocore's parser on generated values.
+
+Kept after issue 19's review of the hand-written speed-ups (a replacement of library code must save at
+least 1 ms p50 on a batch detail with 50 events): with botocore's own parsing instead, the detail's CPU
+time p50 rose by 1.1, 0.8 and 1.1 ms and its overhead p50 by 1.2, -0.7 and 1.7 ms in three paired runs of
+`bench latency` (2026-12-06, a shared machine). It overrides three underscore methods of botocore's
+JSONParser: botocore is pinned exactly, and the test above compares both parsers on every upgrade.
 """
 
 import base64

@@ -11,11 +11,11 @@ import json
 from collections.abc import Callable
 
 from django.conf import settings
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.core import clock, repository
 from apps.core.http.errors import Conflict, Invalid
-from apps.core.http.renderers import JSONRenderer
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"

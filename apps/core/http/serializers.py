@@ -18,15 +18,26 @@ what those fields do), the declared field's own to_representation for the other 
 Anything else (a mapping as the object, a dotted source, a missing attribute, a field that reads its
 parent or context) takes DRF's own path. tests/core/test_serializers.py compares both on every subclass.
 
+Both were kept after issue 19's review of the hand-written speed-ups (a replacement of library code must save
+at least 1 ms p50 on a batch detail with 50 events): with DRF's own Serializer in their place, the detail's
+CPU time p50 rose by 1.0, 1.1 and 1.0 ms and its overhead p50 by 1.2, 2.2 and 1.6 ms in three paired runs of
+`bench latency` (2026-12-06, a shared machine).
+
+UtcDateTimeField, ClientTimeField: the API's times (ISO 8601 in, UTC with `Z` out; times a client logs are
+kept within a sane range). PageQuery: the query string of every paginated list (limit, cursor).
+
 QuantityField: a number the API stores (a temperature, grams, millilitres). DynamoDB refuses a non-zero
 number whose magnitude is below 1e-130 (or from 1e126 up) with a ValidationException, so such a value
 is refused here, as invalid input, before anything is written.
 """
 
 import copy
+import datetime as dt
 from collections.abc import Mapping
 
 from rest_framework import serializers
+
+from apps.core import clock
 
 # Fields whose to_representation neither reads the serializer it is bound to nor its context.
 _BUILTIN = {serializers.CharField: str, serializers.IntegerField: int, serializers.FloatField: float}
@@ -62,6 +73,38 @@ class QuantityField(SchemaNoted, serializers.FloatField):
         if value and not DYNAMODB_SMALLEST_NUMBER <= abs(value) < DYNAMODB_NUMBER_LIMIT:
             self.fail("unstorable")
         return value
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset on input; UTC with `Z` (milliseconds) on output."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601 with an offset, e.g. 2026-01-31T08:00:00Z")
+        try:
+            return clock.parse(value)
+        except ValueError:
+            self.fail("invalid", format="ISO 8601 with an offset, e.g. 2026-01-31T08:00:00Z")
+
+    def to_representation(self, value):
+        return clock.isoformat(value) if value is not None else None
+
+
+class ClientTimeField(SchemaNoted, UtcDateTimeField):
+    """A time a client gives for something it logs (a batch's start, an event): from 1970 to a year from
+    now, the furthest ahead a reminder can be set. Earlier or later is a typo, and a year like 9999 would
+    overflow the dates computed from it (the timing model's suggestions)."""
+
+    EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    AHEAD = clock.HORIZON
+    schema_note = f"From {EARLIEST:%Y-%m-%dT%H:%M:%SZ} to a year from now."
+    default_error_messages = {"out_of_range": f"Must be between {EARLIEST:%Y-%m-%dT%H:%M:%SZ} and a year from now."}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not self.EARLIEST <= parsed <= clock.now() + self.AHEAD:
+            self.fail("out_of_range")
+        return parsed
 
 
 def _input_field_copy(field: serializers.Field) -> serializers.Field:
@@ -137,3 +180,8 @@ def _class_plan(cls: type) -> list | None:
         convert = _BUILTIN.get(type(field), field.to_representation)
         template.append((name, None if source == "*" else source, convert, None))
     return template
+
+
+class PageQuery(InputSerializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=4096)
