@@ -103,11 +103,11 @@ def estimate(*, mass_g: float, since: dt.datetime, rate_per_day: float, now: dt.
     if mass_g <= 0:
         return 0.0
     days = max(0.0, (now - since).total_seconds() / DAY_S)
-    exponent = clamp_rate(rate_per_day) * days
-    ceiling = math.log(MAX_MASS_G / mass_g)
-    if exponent >= ceiling:  # also keeps exp() far from overflowing after years without a weighing
+    # In logarithms, so that no mass and rate can overflow exp() (years without a weighing, a tiny mass).
+    grown = math.log(mass_g) + clamp_rate(rate_per_day) * days
+    if grown >= math.log(MAX_MASS_G):
         return MAX_MASS_G
-    return round(min(MAX_MASS_G, max(0.0, mass_g * math.exp(exponent))), 1)
+    return round(min(MAX_MASS_G, max(0.0, math.exp(grown))), 1)
 
 
 def weekly_growth(rate_per_day: float) -> float:
