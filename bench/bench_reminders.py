@@ -27,7 +27,9 @@ def _seed(now: dt.datetime) -> None:
     def one_user(index: int) -> None:
         user_id = str(uuid.uuid4())
         with clock.frozen(now - dt.timedelta(hours=20)):
-            batch = batches.batch_create(user_id=user_id, name=f"Batch {index}", kind="milk", temperature_c=23)
+            # No automatic reminder: the bench places its own (and moto serialises no concurrent transactions).
+            batch = batches.batch_create(user_id=user_id, name=f"Batch {index}", kind="milk", temperature_c=23,
+                                         auto_reminders=False)
         for n in range(DEVICES_PER_USER):
             device_put(device=Device(ids.new_id(), user_id, f"ExponentPushToken[bench{index:03d}x{n}xxxxxxxx]",
                                      "ios", None, clock.isoformat(now)))
