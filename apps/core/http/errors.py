@@ -191,6 +191,14 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
+def is_api(request) -> bool:
+    """Whether the request is for the API (its errors answer in the envelope).
+
+    `path_info`, not `path`: behind API Gateway on a named stage, `path` starts with the stage (`/dev/api/...`,
+    the stage being the WSGI SCRIPT_NAME), while `path_info` is the path the URLconf routes."""
+    return request.path_info.startswith("/api/")
+
+
 def json_error_response(error: ApiError) -> JsonResponse:
     """The envelope outside DRF (middleware, Django's 404/500 handlers)."""
     response = JsonResponse(error_body(error), status=error.status_code)

@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 
-from apps.core.http.errors import PayloadTooLarge, json_error_response
+from apps.core.http.errors import PayloadTooLarge, is_api, json_error_response
 
 access_log = logging.getLogger("kefir.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -69,7 +69,7 @@ class BodySizeLimitMiddleware:
         except ValueError:
             length = 0
         # path_info: behind a named API Gateway stage, `path` starts with the stage (/dev/api/...).
-        if length > settings.API_MAX_BODY_BYTES and request.path_info.startswith("/api/"):
+        if length > settings.API_MAX_BODY_BYTES and is_api(request):
             return json_error_response(PayloadTooLarge(
                 f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes."
             ))

@@ -12,7 +12,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from apps.core.http.api import ApiView
-from apps.core.http.errors import Invalid, NotFound, PermissionDeniedError, ServerError, json_error_response
+from apps.core.http.errors import (
+    Invalid,
+    NotFound,
+    PermissionDeniedError,
+    ServerError,
+    is_api,
+    json_error_response,
+)
 
 logger = logging.getLogger("kefir.errors")
 
@@ -41,14 +48,6 @@ class ApiRootView(ApiView):
     def get(self, request):
         links = {"schema": reverse("schema", request=request), "docs": reverse("swagger-ui", request=request)}
         return Response(links)
-
-
-def is_api(request: HttpRequest) -> bool:
-    """Whether the request is for the API (its errors answer in the envelope).
-
-    `path_info`, not `path`: behind API Gateway on a named stage, `path` starts with the stage (`/dev/api/...`,
-    the stage being the WSGI SCRIPT_NAME), while `path_info` is the path the URLconf routes."""
-    return request.path_info.startswith("/api/")
 
 
 # csrf_exempt: an unknown path changes nothing, so whatever the method it is the 404 a GET gets, not a
