@@ -6,6 +6,7 @@ import pytest
 from apps.core import clock
 from apps.reminders import pacing, repository
 from tests.fakes.expo import FakeExpo
+from tests.fakes.moto_transactions import table_copied_once
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -27,39 +28,10 @@ def frozen():
 
 
 @pytest.fixture(autouse=True)
-def moto_transactions_copy_the_table_once(monkeypatch):
-    """moto backs up a table before a TransactWriteItems by deep-copying it once PER ITEM (100 copies of
-    the whole table for a transaction of 100: seconds, past the 3 s read timeout). The copies are all of
-    the same unchanged table, so one per table and call is the same backup; this makes moto take it once.
-    Emulator speed only: no result changes."""
-    import copy
-    import threading
-
-    from moto.dynamodb import models as moto_models
-    from moto.dynamodb.models import DynamoDBBackend
-
-    local = threading.local()
-
-    class _Copy:
-        def deepcopy(self, value, memo=None):
-            cache = getattr(local, "cache", None)
-            if cache is None:
-                return copy.deepcopy(value, memo)
-            if id(value) not in cache:
-                cache[id(value)] = copy.deepcopy(value, memo)
-            return cache[id(value)]
-
-    original = DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self, *args, **kwargs):
-        local.cache = {}
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            local.cache = None
-
-    monkeypatch.setattr(moto_models, "copy", _Copy())
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
+def moto_transactions_copy_the_table_once():
+    """moto copies the whole table once per transaction item; once per call will do (tests/fakes/)."""
+    with table_copied_once():
+        yield
 
 
 @pytest.fixture(autouse=True)
